@@ -1,0 +1,180 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * ZEGO's 64-bit ids are unsigned: above 2^63-1 they do not fit PostgreSQL's signed bigint, so they
+ * are numeric(20,0), read and written as exact decimal strings.
+ */
+const uint64 = (name: string) => numeric(name, { precision: 20, scale: 0, mode: 'string' });
+const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+
+export const roomEventType = pgEnum('room_event_type', ['room_create', 'room_login', 'room_logout', 'room_close']);
+export const presenceChangeKind = pgEnum('presence_change_kind', ['JOINED', 'LEFT', 'ROOM_CLOSED']);
+
+/** One row per room ever seen; which lifecycle is current, and the counter that orders its presence changes. */
+export const rooms = pgTable(
+  'rooms',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    appId: text('app_id').notNull(),
+    roomId: text('room_id').notNull(),
+    currentSeq: uint64('current_seq'),
+    /** Presence changes applied so far; the version of the newest entry in presence_changes. */
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
+    /** Members present now; kept in step with room_members under the room's row lock. */
+    memberCount: integer('member_count').notNull().default(0),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('rooms_app_room_key').on(t.appId, t.roomId)],
+);
+
+/**
+ * Every lifecycle (room_seq) seen for a room. Lifecycles never overlap in time, so comparing event
+ * times tells which one is newer; a lifecycle once superseded never becomes current again.
+ */
+export const roomLifecycles = pgTable(
+  'room_lifecycles',
+  {
+    roomPk: bigint('room_pk', { mode: 'number' })
+      .notNull()
+      .references(() => rooms.id),
+    roomSeq: uint64('room_seq').notNull(),
+    roomName: text('room_name'),
+    createdAt: instant('created_at'),
+    createdBy: text('created_by'),
+    closedAt: instant('closed_at'),
+    closeReason: integer('close_reason'),
+    supersededAt: instant('superseded_at'),
+    firstEventAt: instant('first_event_at').notNull(),
+    lastEventAt: instant('last_event_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.roomPk, t.roomSeq] })],
+);
+
+/**
+ * The latest known session of each user in a room's current lifecycle. A row whose `logout_at` is
+ * set is a tombstone: it stays so that a late login of an ended session cannot resurrect the user.
+ */
+export const roomMembers = pgTable(
+  'room_members',
+  {
+    roomPk: bigint('room_pk', { mode: 'number' })
+      .notNull()
+      .references(() => rooms.id),
+    userAccount: text('user_account').notNull(),
+    nickname: text('nickname').notNull(),
+    sessionId: uint64('session_id').notNull(),
+    roleCode: integer('role_code').notNull(),
+    /** Null only for a legacy logout (no login_time) whose login has not been seen. */
+    loginAt: instant('login_at'),
+    logoutAt: instant('logout_at'),
+    present: boolean('present')
+      .notNull()
+      .generatedAlwaysAs(sql`logout_at is null`),
+  },
+  (t) => [
+    primaryKey({ columns: [t.roomPk, t.userAccount] }),
+    index('room_members_present_idx').on(t.roomPk, t.loginAt, t.userAccount).where(sql`logout_at is null`),
+  ],
+);
+
+/**
+ * The presence change log of each room, in the order the changes were applied (`version`). Live
+ * subscribers are fed from it, and a subscriber that reconnects replays it from its cursor.
+ */
+export const presenceChanges = pgTable(
+  'presence_changes',
+  {
+    roomPk: bigint('room_pk', { mode: 'number' })
+      .notNull()
+      .references(() => rooms.id),
+    version: bigint('version', { mode: 'number' }).notNull(),
+    kind: presenceChangeKind('kind').notNull(),
+    roomSeq: uint64('room_seq').notNull(),
+    memberCount: integer('member_count').notNull(),
+    userAccount: text('user_account'),
+    nickname: text('nickname'),
+    sessionId: uint64('session_id'),
+    roleCode: integer('role_code'),
+    loginAt: instant('login_at'),
+    /** The callback that caused the change; for LEFT it is the logout event. */
+    eventId: bigint('event_id', { mode: 'number' })
+      .notNull()
+      .references(() => roomEvents.id),
+    changedAt: instant('changed_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.roomPk, t.version] })],
+);
+
+/**
+ * Append-only log of every accepted room callback: decoded fields, the raw payload as received,
+ * and a content-derived key that makes a repeated delivery a no-op.
+ */
+export const roomEvents = pgTable(
+  'room_events',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    event: roomEventType('event').notNull(),
+    appId: text('app_id').notNull(),
+    roomId: text('room_id').notNull(),
+    roomSeq: uint64('room_seq').notNull(),
+    /** The event's own time: login_time, logout_time, room_create_time or room_close_time. */
+    eventAt: instant('event_at').notNull(),
+    userAccount: text('user_account'),
+    nickname: text('nickname'),
+    sessionId: uint64('session_id'),
+    roleCode: integer('role_code'),
+    loginAt: instant('login_at'),
+    logoutAt: instant('logout_at'),
+    logoutReason: integer('logout_reason'),
+    userUpdateSeq: bigint('user_update_seq', { mode: 'string' }),
+    relogin: boolean('relogin'),
+    authLevel: integer('auth_level'),
+    callbackData: text('callback_data'),
+    roomName: text('room_name'),
+    createdBy: text('created_by'),
+    closeReason: integer('close_reason'),
+    /** The callback's signed `timestamp` of the first delivery that was accepted. */
+    sentAt: instant('sent_at').notNull(),
+    dedupKey: text('dedup_key').notNull(),
+    payload: jsonb('payload').notNull(),
+    receivedAt: instant('received_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('room_events_dedup_key').on(t.appId, t.roomId, t.dedupKey),
+    index('room_events_update_seq_idx')
+      .on(t.appId, t.roomId, t.roomSeq, t.userUpdateSeq)
+      .where(sql`user_update_seq is not null`),
+    // A legacy logout (no login_time) is paired with the user's stored login through this index.
+    index('room_events_login_idx')
+      .on(t.appId, t.roomId, t.userAccount, t.loginAt)
+      .where(sql`event = 'room_login'`),
+  ],
+);
+
+/** Signed callbacks of event types this service does not track: acknowledged and kept once. */
+export const otherCallbacks = pgTable(
+  'other_callbacks',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    appId: text('app_id').notNull(),
+    event: text('event').notNull(),
+    dedupKey: text('dedup_key').notNull(),
+    payload: jsonb('payload').notNull(),
+    receivedAt: instant('received_at').notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('other_callbacks_dedup_key').on(t.appId, t.dedupKey)],
+);
