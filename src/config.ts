@@ -109,18 +109,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const problems: string[] = parsed.success
     ? []
     : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
-  if (!parsed.success) throw new ConfigError(problems);
+  // Checks across variables look at the raw values, so they are reported alongside the others.
+  const isSet = (name: string) => (env[name] ?? '').trim() !== '';
+  if (isSet('ZEGO_CALLBACK_SECRET') && isSet('ZEGO_APPS')) {
+    problems.push('ZEGO_CALLBACK_SECRET and ZEGO_APPS: set one of them, not both');
+  }
+  if (env.NODE_ENV?.trim() === 'production' && !isSet('ZEGO_CALLBACK_SECRET') && !isSet('ZEGO_APPS')) {
+    problems.push('ZEGO_CALLBACK_SECRET or ZEGO_APPS: required when NODE_ENV=production');
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
   const vars = parsed.data;
   const production = vars.NODE_ENV === 'production';
-  if (vars.ZEGO_CALLBACK_SECRET !== undefined && vars.ZEGO_APPS !== undefined) {
-    problems.push('ZEGO_CALLBACK_SECRET and ZEGO_APPS: set one of them, not both');
-  }
-  if (production && vars.ZEGO_CALLBACK_SECRET === undefined && vars.ZEGO_APPS === undefined) {
-    problems.push('ZEGO_CALLBACK_SECRET or ZEGO_APPS: required when NODE_ENV=production');
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-
   const callbackAuth: CallbackAuth =
     vars.ZEGO_APPS !== undefined
       ? { mode: 'per-app', apps: vars.ZEGO_APPS }

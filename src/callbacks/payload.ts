@@ -79,13 +79,13 @@ const id = text(MAX_ID_LENGTH).refine((s) => s.length > 0, 'must not be empty');
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === undefined || value === null || value === '' ? undefined : value), schema.optional());
 
-/** The fields every callback carries, checked before the signature. */
+/** The fields every callback carries, checked before the signature. A missing signature is a 401, not a 400. */
 export const commonFieldsSchema = z.object({
   event: text(64).refine((s) => s.length > 0, 'must not be empty'),
   appid: uint32,
   timestamp: epochS,
   nonce: text(128).refine((s) => s.length > 0, 'must not be empty'),
-  signature: text(128).refine((s) => s.length > 0, 'must not be empty'),
+  signature: optional(text(128)),
 });
 export type CommonFields = z.output<typeof commonFieldsSchema>;
 

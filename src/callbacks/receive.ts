@@ -50,6 +50,9 @@ export async function receiveCallback(receiver: CallbackReceiver, body: Callback
   // The signature covers the timestamp and nonce exactly as sent, bare numbers included.
   const timestampText = scalarText(body.fields.timestamp)!.trim();
   const nonceText = scalarText(body.fields.nonce)!;
+  if (common.signature === undefined) {
+    return refuse(401, 'missing_signature', 'signature is required', { ...summary, outcome: 'missing_signature' }, 'signature');
+  }
   if (!isValidSignature(secret, timestampText, nonceText, common.signature)) {
     return refuse(401, 'bad_signature', 'signature does not match', { ...summary, outcome: 'bad_signature' }, 'signature');
   }

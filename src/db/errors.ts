@@ -4,7 +4,8 @@
  * server-side refusals carry an SQLSTATE.
  */
 
-const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '53', '57', '58'];
+// 08 connection, 28 authorization (a login refused), 53 resources, 57 operator intervention, 58 system.
+const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '28', '53', '57', '58'];
 const UNAVAILABLE_SQLSTATES = new Set([
   '42501', // insufficient privilege: access revoked or a role locked out
   '25006', // read-only transaction: a standby after failover

@@ -14,8 +14,13 @@ export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.me
 // Any fixed 64-bit number: instances starting together on one server migrate one at a time.
 const MIGRATION_LOCK_KEY = 0x7a65676f_70726573n;
 
-/** Applies every migration in `drizzle/` that the database has not seen yet. */
+/**
+ * Applies every migration in `drizzle/` that the database has not seen yet. An up-to-date schema
+ * is left alone without any DDL, so the service can run as a role that may only read and write
+ * rows, with `npm run db:migrate` run by an owner at deploy time.
+ */
 export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
+  if (await isSchemaMigrated(handle).catch(() => false)) return;
   if (handle.location.kind === 'pglite') {
     await migratePglite(handle.db as unknown as PgliteDatabase, { migrationsFolder });
     return;
