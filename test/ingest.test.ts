@@ -137,3 +137,37 @@ describe.each(databaseTargets())('ingesting callbacks over HTTP ($name)', (targe
     expect(rows).toEqual([{ stream: 's1' }]);
   });
 });
+
+describe.each(databaseTargets())('gaps in user_update_seq ($name)', (target) => {
+  let database: TestDatabase;
+  let service: TestService;
+
+  beforeAll(async () => {
+    database = await target.create();
+    service = await startService(database.handle);
+  });
+  afterAll(async () => {
+    await service?.app.stop();
+    await database?.dispose();
+  });
+
+  it('are found between stored numbers, per lifecycle, and close when the late callback arrives', async () => {
+    const { findUpdateSeqGaps } = await import('../src/db/update-seq-gaps.js');
+    const room = { appId: '120', roomId: 'gaps' };
+    const seqs = [1, 2, 5, 6, 9];
+    for (const n of seqs) {
+      await postCallback(service.url, signed(loginEvent({ ...room, seq: '11', user: `u${n}`, session: String(n), at: 1000 + n, updateSeq: n })));
+    }
+    await postCallback(service.url, signed(loginEvent({ ...room, seq: '12', user: 'x', session: '99', at: 5000, updateSeq: 3 })));
+    await postCallback(service.url, signed(loginEvent({ ...room, seq: '12', user: 'y', session: '98', at: 5001, updateSeq: 7 })));
+
+    expect(await findUpdateSeqGaps(service.database.db, '120', 'gaps')).toEqual([
+      { roomSeq: '11', from: '3', to: '4' },
+      { roomSeq: '11', from: '7', to: '8' },
+      { roomSeq: '12', from: '4', to: '6' },
+    ]);
+    await postCallback(service.url, signed(logoutEvent({ ...room, seq: '11', user: 'u2', session: '2', loginAt: 1002, at: 1003, updateSeq: 3 })));
+    await postCallback(service.url, signed(loginEvent({ ...room, seq: '11', user: 'u4', session: '4', at: 1004, updateSeq: 4 })));
+    expect(await findUpdateSeqGaps(service.database.db, '120', 'gaps', '11')).toEqual([{ roomSeq: '11', from: '7', to: '8' }]);
+  });
+});
