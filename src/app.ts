@@ -5,6 +5,10 @@ import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { healthRoutes } from './http/health.js';
 import { createPresence } from './presence/ingest.js';
+import { listenForNotices } from './pubsub/listener.js';
+import { LogoutFeed } from './pubsub/logout-feed.js';
+import { PresenceFeeds } from './pubsub/presence-feeds.js';
+import { noticeOf, publishNotice } from './pubsub/publish.js';
 
 export interface AppOptions {
   /** Use this database instead of opening the configured one; it is left open on stop. */
@@ -13,11 +17,18 @@ export interface AppOptions {
   now?: () => number;
 }
 
+/** Where subscribers on this instance are fed from. */
+export interface LiveFeeds {
+  presence: PresenceFeeds;
+  logouts: LogoutFeed;
+}
+
 export interface RunningApp {
   url: string;
   port: number;
   database: DatabaseHandle;
   http: FastifyInstance;
+  feeds: LiveFeeds;
 }
 
 export interface App {
@@ -27,19 +38,23 @@ export interface App {
 
 /** Builds the service from a configuration. Nothing is opened or listened on until `start`. */
 export function createApp(config: Config, options: AppOptions = {}): App {
-  let running: { app: RunningApp; ownsDatabase: boolean } | undefined;
+  let running: { app: RunningApp; ownsDatabase: boolean; unlisten: () => Promise<void> } | undefined;
 
   async function start(): Promise<RunningApp> {
     if (running) return running.app;
     const ownsDatabase = options.database === undefined;
     const database = options.database ?? (await openDatabase(config.database));
+    let unlisten: (() => Promise<void>) | undefined;
     try {
       await migrateDatabase(database);
+      const feeds: LiveFeeds = { presence: new PresenceFeeds(database.db), logouts: new LogoutFeed(database.db) };
+      unlisten = await listenForNotices(database, feeds);
       const http = buildHttp(config, database, options);
       const address = await listen(http, config);
-      running = { app: { ...address, database, http }, ownsDatabase };
+      running = { app: { ...address, database, http, feeds }, ownsDatabase, unlisten };
       return running.app;
     } catch (error) {
+      await unlisten?.().catch(() => {});
       if (ownsDatabase) await database.close();
       throw error;
     }
@@ -47,9 +62,10 @@ export function createApp(config: Config, options: AppOptions = {}): App {
 
   async function stop(): Promise<void> {
     if (!running) return;
-    const { app, ownsDatabase } = running;
+    const { app, ownsDatabase, unlisten } = running;
     running = undefined;
     await app.http.close();
+    await unlisten().catch(() => {});
     if (ownsDatabase) await app.database.close();
   }
 
@@ -70,7 +86,7 @@ function buildHttp(config: Config, database: DatabaseHandle, options: AppOptions
         'Set ZEGO_CALLBACK_SECRET or ZEGO_APPS before exposing this service.',
     );
   }
-  const presence = createPresence(database.db);
+  const presence = createPresence(database.db, (tx, applied) => publishNotice(tx, noticeOf(applied)));
   http.register(healthRoutes(database));
   http.register(
     callbackRoutes({

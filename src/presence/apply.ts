@@ -43,17 +43,23 @@ export interface RoomRef {
   roomId: string;
 }
 
-export type ApplyOutcome =
-  | { status: 'duplicate' }
-  | { status: 'applied'; eventId: number; event: RoomEvent; room: RoomRef; changes: AppliedPresenceChange[] };
+export type AppliedEvent = { status: 'applied'; eventId: number; event: RoomEvent; room: RoomRef; changes: AppliedPresenceChange[] };
+export type ApplyOutcome = { status: 'duplicate' } | AppliedEvent;
+
+/** Runs inside the transaction, after the event is applied and before it commits (e.g. to queue a notice). */
+export type BeforeCommit = (tx: Transaction, applied: AppliedEvent) => Promise<void>;
 
 /**
  * Applies one room event in one transaction: stores it in the event log (once, whatever the number
  * of deliveries), merges it into the room's lifecycle and membership, and records the presence
  * changes it causes. Concurrent events of one room wait for each other on the room's row lock.
  */
-export async function applyRoomEvent(db: Database, event: RoomEvent): Promise<ApplyOutcome> {
-  return db.transaction((tx) => applyInTransaction(tx, event));
+export async function applyRoomEvent(db: Database, event: RoomEvent, beforeCommit?: BeforeCommit): Promise<ApplyOutcome> {
+  return db.transaction(async (tx) => {
+    const outcome = await applyInTransaction(tx, event);
+    if (outcome.status === 'applied' && beforeCommit) await beforeCommit(tx, outcome);
+    return outcome;
+  });
 }
 
 async function applyInTransaction(tx: Transaction, event: RoomEvent): Promise<ApplyOutcome> {

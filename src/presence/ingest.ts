@@ -1,23 +1,18 @@
 import type { Database } from '../db/client.js';
 import { insertOtherCallback } from '../db/room-events.js';
-import { applyRoomEvent, type ApplyOutcome } from './apply.js';
+import { applyRoomEvent, type ApplyOutcome, type BeforeCommit } from './apply.js';
 import type { RoomEvent } from './events.js';
 
-/** Told about every committed event, after its transaction has committed (never for a rolled-back one). */
-export type CommittedListener = (outcome: Extract<ApplyOutcome, { status: 'applied' }>) => void;
-
 export interface Presence {
+  /** Applies the event; resolves once it is committed. */
   ingest(event: RoomEvent): Promise<ApplyOutcome>;
   keepOtherCallback(callback: { appId: string; event: string; dedupKey: string; payloadJson: string }): Promise<void>;
 }
 
-export function createPresence(db: Database, onCommitted: CommittedListener = () => {}): Presence {
+/** The write side of the domain; `beforeCommit` is how a write reaches subscribers, atomically with it. */
+export function createPresence(db: Database, beforeCommit?: BeforeCommit): Presence {
   return {
-    async ingest(event) {
-      const outcome = await applyRoomEvent(db, event);
-      if (outcome.status === 'applied') onCommitted(outcome);
-      return outcome;
-    },
+    ingest: (event) => applyRoomEvent(db, event, beforeCommit),
     async keepOtherCallback(callback) {
       await insertOtherCallback(db, callback);
     },

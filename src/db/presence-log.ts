@@ -1,0 +1,43 @@
+import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import type { Queryable } from './client.js';
+import { presenceChanges, roomEvents, rooms } from './schema.js';
+
+/** Reading the presence change log and the logouts that live subscribers are fed from. */
+
+export type PresenceChangeRow = typeof presenceChanges.$inferSelect;
+export type RoomEventRow = typeof roomEvents.$inferSelect;
+
+/** The room's changes after `afterVersion`, oldest first. */
+export async function loadPresenceChanges(
+  db: Queryable,
+  room: { appId: string; roomId: string },
+  afterVersion: number,
+  limit: number,
+): Promise<PresenceChangeRow[]> {
+  const rows = await db
+    .select({ change: presenceChanges })
+    .from(presenceChanges)
+    .innerJoin(rooms, eq(rooms.id, presenceChanges.roomPk))
+    .where(and(eq(rooms.appId, room.appId), eq(rooms.roomId, room.roomId), gt(presenceChanges.version, afterVersion)))
+    .orderBy(asc(presenceChanges.version))
+    .limit(limit);
+  return rows.map((row) => row.change);
+}
+
+/** The room's newest presence version; 0 for a room never seen. */
+export async function loadPresenceVersion(db: Queryable, room: { appId: string; roomId: string }): Promise<number> {
+  const [row] = await db
+    .select({ version: rooms.version })
+    .from(rooms)
+    .where(and(eq(rooms.appId, room.appId), eq(rooms.roomId, room.roomId)));
+  return row?.version ?? 0;
+}
+
+export async function loadLogoutEvents(db: Queryable, ids: number[]): Promise<RoomEventRow[]> {
+  if (ids.length === 0) return [];
+  return db
+    .select()
+    .from(roomEvents)
+    .where(and(inArray(roomEvents.id, ids), eq(roomEvents.event, 'room_logout')))
+    .orderBy(asc(roomEvents.id));
+}

@@ -1,0 +1,173 @@
+import { Repeater } from '@repeaterjs/repeater';
+import type { Database } from '../db/client.js';
+import { loadPresenceChanges, loadPresenceVersion, type PresenceChangeRow } from '../db/presence-log.js';
+import type { RoomVersionNotice } from './notices.js';
+
+/**
+ * Live presence changes, per room, for every subscriber on this instance. Each watched room has
+ * one feed that knows the newest version committed (from notices) and caches the latest changes,
+ * so that the subscribers of a room share one database read per change. Every subscriber pulls
+ * at its own pace from its own cursor: a slow one never holds up the others, and one that falls
+ * behind the cache reads from the log.
+ */
+
+export interface RoomKey {
+  appId: string;
+  roomId: string;
+}
+
+export interface PresenceFeedOptions {
+  /** Changes read from the log at once. */
+  batchSize?: number;
+  /** Recent changes kept per watched room. */
+  cacheSize?: number;
+}
+
+export interface RoomWatch {
+  /** Every change after `version`, in order, then live ones as they commit; ends when the consumer returns. */
+  changesAfter(version: number): AsyncIterableIterator<PresenceChangeRow>;
+  /** Stops watching; the feed is dropped when its last watch is released. */
+  release(): void;
+}
+
+const keyOf = (room: RoomKey) => `${room.appId}\u0000${room.roomId}`;
+
+class RoomFeed {
+  knownVersion = 0;
+  watches = 0;
+  private readonly wakers = new Set<() => void>();
+  private cache: PresenceChangeRow[] = [];
+  private readonly loads = new Map<number, Promise<PresenceChangeRow[]>>();
+
+  constructor(
+    private readonly db: Database,
+    readonly room: RoomKey,
+    private readonly batchSize: number,
+    private readonly cacheSize: number,
+  ) {}
+
+  advanceTo(version: number): void {
+    if (version <= this.knownVersion) return;
+    this.knownVersion = version;
+    for (const wake of this.wakers) wake();
+  }
+
+  onAdvance(wake: () => void): () => void {
+    this.wakers.add(wake);
+    return () => this.wakers.delete(wake);
+  }
+
+  async refresh(): Promise<void> {
+    this.advanceTo(await loadPresenceVersion(this.db, this.room));
+  }
+
+  /** Changes after `version`: from the cache when it holds the next one, else from the log (one read shared by all who ask). */
+  async load(version: number): Promise<PresenceChangeRow[]> {
+    const first = this.cache[0]?.version;
+    if (first !== undefined && version + 1 >= first && version < this.cache.at(-1)!.version) {
+      return this.cache.slice(version + 1 - first, version + 1 - first + this.batchSize);
+    }
+    let pending = this.loads.get(version);
+    if (!pending) {
+      pending = loadPresenceChanges(this.db, this.room, version, this.batchSize).finally(() => this.loads.delete(version));
+      this.loads.set(version, pending);
+    }
+    const rows = await pending;
+    this.remember(rows);
+    if (rows.length > 0) this.advanceTo(rows.at(-1)!.version);
+    return rows;
+  }
+
+  private remember(rows: PresenceChangeRow[]): void {
+    if (rows.length === 0) return;
+    const last = this.cache.at(-1)?.version;
+    if (last !== undefined && rows[0]!.version === last + 1) this.cache = this.cache.concat(rows);
+    else if (last === undefined || rows.at(-1)!.version > last) this.cache = rows.slice();
+    if (this.cache.length > this.cacheSize) this.cache = this.cache.slice(this.cache.length - this.cacheSize);
+  }
+}
+
+export class PresenceFeeds {
+  private readonly feeds = new Map<string, RoomFeed>();
+  private readonly batchSize: number;
+  private readonly cacheSize: number;
+
+  constructor(
+    private readonly db: Database,
+    options: PresenceFeedOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 200;
+    this.cacheSize = options.cacheSize ?? 256;
+  }
+
+  /** Rooms watched on this instance (for metrics and leak checks). */
+  get watchedRooms(): number {
+    return this.feeds.size;
+  }
+
+  onRoomVersion(notice: RoomVersionNotice): void {
+    this.feeds.get(keyOf(notice))?.advanceTo(notice.version);
+  }
+
+  /** After the notice connection was re-established: whatever was missed meanwhile is read from the log. */
+  async catchUp(): Promise<void> {
+    await Promise.allSettled([...this.feeds.values()].map((feed) => feed.refresh()));
+  }
+
+  /**
+   * Starts watching a room. Watch before reading a snapshot: a change that commits after the
+   * snapshot's read is then sure to be heard of, and none is missed between the two.
+   */
+  watch(room: RoomKey): RoomWatch {
+    const key = keyOf(room);
+    let feed = this.feeds.get(key);
+    if (!feed) {
+      feed = new RoomFeed(this.db, { appId: room.appId, roomId: room.roomId }, this.batchSize, this.cacheSize);
+      this.feeds.set(key, feed);
+    }
+    feed.watches += 1;
+    const watched = feed;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      watched.watches -= 1;
+      if (watched.watches === 0 && this.feeds.get(key) === watched) this.feeds.delete(key);
+    };
+    return { changesAfter: (version) => followFeed(watched, version, release), release };
+  }
+}
+
+function followFeed(feed: RoomFeed, fromVersion: number, release: () => void): AsyncIterableIterator<PresenceChangeRow> {
+  return new Repeater<PresenceChangeRow>(async (push, stop) => {
+    let last = fromVersion;
+    let wake: (() => void) | undefined;
+    const stopWaking = feed.onAdvance(() => wake?.());
+    let stopped = false;
+    void stop.then(() => {
+      stopped = true;
+      wake?.();
+    });
+    try {
+      while (!stopped) {
+        if (feed.knownVersion > last) {
+          const rows = await feed.load(last);
+          for (const row of rows) {
+            if (stopped) break;
+            if (row.version <= last) continue;
+            await push(row);
+            last = row.version;
+          }
+          if (rows.length > 0) continue;
+        }
+        // No await between the check above and this promise: an advance cannot slip between them.
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } catch (error) {
+      stop(error);
+    } finally {
+      stopWaking();
+      release();
+    }
+  });
+}

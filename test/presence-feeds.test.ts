@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyRoomEvent } from '../src/presence/apply.js';
+import { noticeOf, publishNotice } from '../src/pubsub/publish.js';
+import { parseRoomEvent, parseCommonFields } from '../src/callbacks/payload.js';
+import type { RoomEventRow } from '../src/db/presence-log.js';
+import { databaseTargets, type TestDatabase } from './support/databases.js';
+import { tableCounts } from './support/rows.js';
+import { startService, type TestService } from './support/service.js';
+import { loginEvent, logoutEvent, postCallback, signed } from './support/zego.js';
+
+const within = <T>(promise: Promise<T>, ms: number) =>
+  Promise.race([promise, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))]);
+
+describe.each(databaseTargets())('live feeds fed through the database ($name)', (target) => {
+  let database: TestDatabase;
+  let service: TestService;
+
+  beforeAll(async () => {
+    database = await target.create();
+    service = await startService(database.handle);
+  });
+  afterAll(async () => {
+    await service?.app.stop();
+    await database?.dispose();
+  });
+
+  it('hands every committed change of a watched room to its watchers, in order', async () => {
+    const room = { appId: '80', roomId: 'feed' };
+    const watch = service.feeds.presence.watch(room);
+    const changes = watch.changesAfter(0);
+    await postCallback(service.url, signed(loginEvent({ ...room, user: 'a', session: '1', at: 1000, updateSeq: 1 })));
+    await postCallback(service.url, signed(loginEvent({ ...room, user: 'b', session: '2', at: 2000, updateSeq: 2 })));
+    await postCallback(service.url, signed(logoutEvent({ ...room, user: 'a', session: '1', loginAt: 1000, at: 3000, updateSeq: 3 })));
+    const received = [];
+    for (let i = 0; i < 3; i++) received.push((await changes.next()).value);
+    expect(received.map((c) => [c.version, c.kind, c.userAccount, c.memberCount])).toEqual([
+      [1, 'JOINED', 'a', 1],
+      [2, 'JOINED', 'b', 2],
+      [3, 'LEFT', 'a', 1],
+    ]);
+    await changes.return?.();
+    expect(service.feeds.presence.watchedRooms).toBe(0);
+  });
+
+  it('replays from a version, then goes on live', async () => {
+    const room = { appId: '80', roomId: 'feed' };
+    const watch = service.feeds.presence.watch(room);
+    const changes = watch.changesAfter(1);
+    await postCallback(service.url, signed(logoutEvent({ ...room, user: 'b', session: '2', loginAt: 2000, at: 4000, updateSeq: 4 })));
+    const versions = [];
+    for (let i = 0; i < 3; i++) versions.push((await changes.next()).value.version);
+    expect(versions).toEqual([2, 3, 4]);
+    await changes.return?.();
+  });
+
+  it('hands new logouts to logout followers, filtered', async () => {
+    const logouts = service.feeds.logouts.follow((row: RoomEventRow) => row.roomId === 'followed');
+    const next = logouts.next();
+    await postCallback(service.url, signed(logoutEvent({ appId: '80', roomId: 'other', user: 'x', session: '7', loginAt: 1, at: 2 })));
+    await postCallback(service.url, signed(logoutEvent({ appId: '80', roomId: 'followed', user: 'y', session: '8', loginAt: 1, at: 2, reason: 3 })));
+    const { value } = await next;
+    expect(value).toMatchObject({ roomId: 'followed', userAccount: 'y', logoutReason: 3 });
+    await logouts.return?.();
+    expect(service.feeds.logouts.subscriberCount).toBe(0);
+  });
+
+  it('publishes nothing for a write that rolls back after publishing', async () => {
+    const room = { appId: '80', roomId: 'doomed' };
+    const watch = service.feeds.presence.watch(room);
+    const changes = watch.changesAfter(0);
+    const pending = changes.next();
+    const fields = signed(loginEvent({ ...room, user: 'z', session: '9', at: 1000 }));
+    const event = parseRoomEvent('room_login', parseCommonFields(fields), fields, JSON.stringify(fields));
+    const before = await tableCounts(service.database.db);
+    await expect(
+      applyRoomEvent(service.database.db, event, async (tx, applied) => {
+        await publishNotice(tx, noticeOf(applied));
+        throw new Error('rolled back after the notice was queued');
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await tableCounts(service.database.db)).toEqual(before);
+    expect(await within(pending, 500)).toBe('timeout');
+    await changes.return?.();
+  });
+});
