@@ -4,11 +4,12 @@ import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { healthRoutes } from './http/health.js';
-import { createPresence } from './presence/ingest.js';
-import { listenForNotices } from './pubsub/listener.js';
+import { createPresence, type Presence } from './presence/ingest.js';
+import { createNoticeBus, type NoticeBus } from './pubsub/bus.js';
+import { feedFromBus } from './pubsub/listener.js';
 import { LogoutFeed } from './pubsub/logout-feed.js';
 import { PresenceFeeds } from './pubsub/presence-feeds.js';
-import { noticeOf, publishNotice } from './pubsub/publish.js';
+import { noticeOf } from './pubsub/publish.js';
 
 export interface AppOptions {
   /** Use this database instead of opening the configured one; it is left open on stop. */
@@ -36,25 +37,45 @@ export interface App {
   stop(): Promise<void>;
 }
 
+// A lost notice (an instance that died between commit and publish) delays a change by at most this.
+const CATCH_UP_INTERVAL_MS = 5_000;
+// In-flight requests get this long to finish on stop before their connections are cut.
+const STOP_GRACE_MS = 10_000;
+
+interface Running {
+  app: RunningApp;
+  presence: Presence;
+  bus: NoticeBus;
+  ownsDatabase: boolean;
+  release: () => void;
+}
+
 /** Builds the service from a configuration. Nothing is opened or listened on until `start`. */
 export function createApp(config: Config, options: AppOptions = {}): App {
-  let running: { app: RunningApp; ownsDatabase: boolean; unlisten: () => Promise<void> } | undefined;
+  let running: Running | undefined;
 
   async function start(): Promise<RunningApp> {
     if (running) return running.app;
     const ownsDatabase = options.database === undefined;
     const database = options.database ?? (await openDatabase(config.database));
-    let unlisten: (() => Promise<void>) | undefined;
+    const bus = createNoticeBus(config.redisUrl);
     try {
       await migrateDatabase(database);
       const feeds: LiveFeeds = { presence: new PresenceFeeds(database.db), logouts: new LogoutFeed(database.db) };
-      unlisten = await listenForNotices(database, feeds);
-      const http = buildHttp(config, database, options);
+      const stopFeeding = feedFromBus(bus, feeds);
+      const catchUp = setInterval(() => void feeds.presence.catchUp(), CATCH_UP_INTERVAL_MS);
+      catchUp.unref();
+      const presence = createPresence(database.db, { onCommitted: (applied) => bus.publish(noticeOf(applied)) });
+      const http = buildHttp(config, database, presence, options);
       const address = await listen(http, config);
-      running = { app: { ...address, database, http, feeds }, ownsDatabase, unlisten };
+      const release = () => {
+        clearInterval(catchUp);
+        stopFeeding();
+      };
+      running = { app: { ...address, database, http, feeds }, presence, bus, ownsDatabase, release };
       return running.app;
     } catch (error) {
-      await unlisten?.().catch(() => {});
+      await bus.close();
       if (ownsDatabase) await database.close();
       throw error;
     }
@@ -62,23 +83,31 @@ export function createApp(config: Config, options: AppOptions = {}): App {
 
   async function stop(): Promise<void> {
     if (!running) return;
-    const { app, ownsDatabase, unlisten } = running;
+    const { app, presence, bus, ownsDatabase, release } = running;
     running = undefined;
-    await app.http.close();
-    await unlisten().catch(() => {});
+    const cutOff = setTimeout(() => app.http.server.closeAllConnections(), STOP_GRACE_MS);
+    try {
+      await app.http.close();
+    } finally {
+      clearTimeout(cutOff);
+    }
+    // Every callback that was handed to the domain is committed or refused before the database goes.
+    await presence.drain();
+    release();
+    await bus.close();
     if (ownsDatabase) await app.database.close();
   }
 
   return { start, stop };
 }
 
-function buildHttp(config: Config, database: DatabaseHandle, options: AppOptions): FastifyInstance {
+function buildHttp(config: Config, database: DatabaseHandle, presence: Presence, options: AppOptions): FastifyInstance {
   const http = Fastify({
     logger: { level: config.logLevel },
     // Routes log one line per request themselves, with what matters for that route.
     logController: new LogController({ disableRequestLogging: true }),
-    // ZEGO's callback must be answered even when a client keeps a connection open for SSE.
-    forceCloseConnections: true,
+    // Idle keep-alive connections are closed on stop; requests in progress are let finish.
+    forceCloseConnections: 'idle',
   });
   if (config.callbackAuth.mode === 'shared' && config.callbackAuth.isDevelopmentSecret) {
     http.log.warn(
@@ -86,7 +115,9 @@ function buildHttp(config: Config, database: DatabaseHandle, options: AppOptions
         'Set ZEGO_CALLBACK_SECRET or ZEGO_APPS before exposing this service.',
     );
   }
-  const presence = createPresence(database.db, (tx, applied) => publishNotice(tx, noticeOf(applied)));
+  if (config.database.kind === 'postgres' && config.redisUrl === null) {
+    http.log.info('REDIS_URL is not set: live subscriptions hear only of callbacks received by this instance');
+  }
   http.register(healthRoutes(database));
   http.register(
     callbackRoutes({

@@ -25,6 +25,8 @@ export interface Config {
   database: DatabaseLocation;
   callbackAuth: CallbackAuth;
   timestampToleranceS: number;
+  /** Redis that carries change notices between instances; without it they stay in this process. */
+  redisUrl: string | null;
   production: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -98,6 +100,7 @@ const environmentSchema = z.object({
     return apps;
   }),
   ZEGO_TIMESTAMP_TOLERANCE_S: integerVar(300, 0, 10 * 365 * 24 * 3600),
+  REDIS_URL: optionalText.refine((value) => value === undefined || /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL'),
   NODE_ENV: optionalText,
   LOG_LEVEL: optionalText.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -136,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: vars.DATABASE_URL,
     callbackAuth,
     timestampToleranceS: vars.ZEGO_TIMESTAMP_TOLERANCE_S,
+    redisUrl: vars.REDIS_URL ?? null,
     production,
     logLevel: vars.LOG_LEVEL ?? 'info',
   };

@@ -4,7 +4,8 @@ import { databaseTargets, type TestDatabase } from './support/databases.js';
 import { applyOrder, buildHistory, deliveryOrder, historyShape } from './support/history.js';
 import { findRoom, presentMembers } from './support/rows.js';
 import { startService, type TestService } from './support/service.js';
-import { closeEvent, legacyLogoutEvent, loginEvent, logoutEvent, postCallback, signed, type Fields } from './support/zego.js';
+import { closeEvent, legacyLogoutEvent, loginEvent, logoutEvent, postCallback, signed, toRoomEvent, type Fields } from './support/zego.js';
+import { applyRoomEvents } from '../src/presence/apply.js';
 
 // Failures print fast-check's seed and path; PROPERTY_SEED=<seed> replays them.
 const seed = Number(process.env.PROPERTY_SEED ?? 20261125);
@@ -60,6 +61,30 @@ describe.each(databaseTargets())('membership does not depend on arrival order ($
         },
       ),
       { seed, numRuns: target.name === 'pglite' ? 15 : 30 },
+    );
+  });
+
+  it('ends the same when a whole shuffled history is committed as one batch', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        historyShape.chain((shape) => {
+          const size = buildHistory(shape, { appId: '50', roomId: 'probe' }).events.length;
+          return fc.tuple(fc.constant(shape), deliveryOrder(size));
+        }),
+        async ([shape, delivery]) => {
+          const run = roomCounter++;
+          const roomId = `batched-${run}`;
+          const history = buildHistory(shape, { appId: '50', roomId });
+          const events = await Promise.all(applyOrder(history.events, delivery).map(toRoomEvent));
+          const outcomes = await applyRoomEvents(service.database.db, events);
+          // Repeats inside the batch are recognised as such.
+          expect(outcomes.filter((o) => o.status === 'applied')).toHaveLength(history.events.length);
+          const state = await stateOf(roomId);
+          expect(state.members.map(({ userAccount, sessionId, loginAt }) => ({ userAccount, sessionId, loginAt }))).toEqual(history.members);
+          expect(state.room).toEqual({ currentSeq: history.finalSeq, memberCount: history.members.length });
+        },
+      ),
+      { seed: seed + 1, numRuns: 20 },
     );
   });
 

@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyRoomEvent } from '../src/presence/apply.js';
-import { noticeOf, publishNotice } from '../src/pubsub/publish.js';
-import { parseRoomEvent, parseCommonFields } from '../src/callbacks/payload.js';
+import { sql } from 'drizzle-orm';
 import type { RoomEventRow } from '../src/db/presence-log.js';
 import { databaseTargets, type TestDatabase } from './support/databases.js';
 import { tableCounts } from './support/rows.js';
@@ -64,22 +62,38 @@ describe.each(databaseTargets())('live feeds fed through the database ($name)', 
     expect(service.feeds.logouts.subscriberCount).toBe(0);
   });
 
-  it('publishes nothing for a write that rolls back after publishing', async () => {
-    const room = { appId: '80', roomId: 'doomed' };
-    const watch = service.feeds.presence.watch(room);
-    const changes = watch.changesAfter(0);
-    const pending = changes.next();
-    const fields = signed(loginEvent({ ...room, user: 'z', session: '9', at: 1000 }));
-    const event = parseRoomEvent('room_login', parseCommonFields(fields), fields, JSON.stringify(fields));
-    const before = await tableCounts(service.database.db);
-    await expect(
-      applyRoomEvent(service.database.db, event, async (tx, applied) => {
-        await publishNotice(tx, noticeOf(applied));
-        throw new Error('rolled back after the notice was queued');
-      }),
-    ).rejects.toThrow('rolled back');
-    expect(await tableCounts(service.database.db)).toEqual(before);
-    expect(await within(pending, 500)).toBe('timeout');
-    await changes.return?.();
+  it('announces nothing for a write that rolls back, and still the events committed beside it', async () => {
+    // A trigger fails the transaction at its very last write, for one room only.
+    await service.database.db.execute(sql`
+      create function refuse_doomed() returns trigger language plpgsql as $$
+      begin
+        if exists (select 1 from rooms where id = new.room_pk and room_id = 'doomed') then
+          raise exception 'doomed room';
+        end if;
+        return new;
+      end $$`);
+    await service.database.db.execute(
+      sql`create trigger refuse_doomed after insert on presence_changes for each row execute function refuse_doomed()`,
+    );
+    try {
+      const doomed = service.feeds.presence.watch({ appId: '80', roomId: 'doomed' }).changesAfter(0);
+      const fine = service.feeds.presence.watch({ appId: '80', roomId: 'fine' }).changesAfter(0);
+      const doomedNext = doomed.next();
+      const before = await tableCounts(service.database.db);
+      const [refused, accepted] = await Promise.all([
+        postCallback(service.url, signed(loginEvent({ appId: '80', roomId: 'doomed', user: 'z', session: '9', at: 1000 }))),
+        postCallback(service.url, signed(loginEvent({ appId: '80', roomId: 'fine', user: 'y', session: '8', at: 1000 }))),
+      ]);
+      expect(refused.status).toBe(500);
+      expect(accepted.status).toBe(200);
+      expect((await fine.next()).value).toMatchObject({ kind: 'JOINED', userAccount: 'y' });
+      expect(await within(doomedNext, 500)).toBe('timeout');
+      const after = await tableCounts(service.database.db);
+      expect(after.roomEvents).toBe(before.roomEvents! + 1);
+      await doomed.return?.();
+      await fine.return?.();
+    } finally {
+      await service.database.db.execute(sql`drop trigger refuse_doomed on presence_changes`);
+    }
   });
 });

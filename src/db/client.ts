@@ -20,11 +20,7 @@ export interface DatabaseHandle {
   readonly location: DatabaseLocation;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
-  /**
-   * LISTENs on a channel. `onListen` runs each time the listening connection is (re)established,
-   * since notifications sent while it was down are lost and the listener has to catch up.
-   */
-  listen(channel: string, onNotify: (payload: string) => void, onListen?: () => void): Promise<() => Promise<void>>;
+
   close(): Promise<void>;
 }
 
@@ -51,10 +47,6 @@ export async function openDatabase(location: DatabaseLocation, options: Postgres
       ping: async () => {
         await client`select 1`;
       },
-      listen: async (channel, onNotify, onListen) => {
-        const request = await client.listen(channel, onNotify, onListen);
-        return () => request.unlisten();
-      },
       close: () => client.end({ timeout: 5 }),
     };
   }
@@ -68,13 +60,6 @@ export async function openDatabase(location: DatabaseLocation, options: Postgres
     ping: async () => {
       if (client.closed) throw new Error('the embedded database is closed');
       await db.execute(sql`select 1`);
-    },
-    listen: async (channel, onNotify, onListen) => {
-      const unlisten = await client.listen(channel, onNotify);
-      onListen?.();
-      return async () => {
-        if (!client.closed) await unlisten();
-      };
     },
     close: async () => {
       if (!client.closed) await client.close();

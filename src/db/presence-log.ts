@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, inArray } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from './client.js';
 import { presenceChanges, roomEvents, rooms } from './schema.js';
+import { tuples } from './sql-fragments.js';
 
 /** Reading the presence change log and the logouts that live subscribers are fed from. */
 
@@ -31,6 +32,18 @@ export async function loadPresenceVersion(db: Queryable, room: { appId: string; 
     .from(rooms)
     .where(and(eq(rooms.appId, room.appId), eq(rooms.roomId, room.roomId)));
   return row?.version ?? 0;
+}
+
+/** The newest presence versions of these rooms (rooms never seen are left out). */
+export async function loadPresenceVersions(
+  db: Queryable,
+  keys: { appId: string; roomId: string }[],
+): Promise<{ appId: string; roomId: string; version: number }[]> {
+  if (keys.length === 0) return [];
+  return db
+    .select({ appId: rooms.appId, roomId: rooms.roomId, version: rooms.version })
+    .from(rooms)
+    .where(sql`(${rooms.appId}, ${rooms.roomId}) in (${tuples(keys.map((k) => [sql`${k.appId}`, sql`${k.roomId}`]))})`);
 }
 
 export async function loadLogoutEvents(db: Queryable, ids: number[]): Promise<RoomEventRow[]> {

@@ -1,5 +1,6 @@
 import { and, desc, eq, lte, sql } from 'drizzle-orm';
 import type { Queryable } from './client.js';
+import { tuples } from './sql-fragments.js';
 import { otherCallbacks, roomEvents } from './schema.js';
 
 /** Storage of the append-only callback log. */
@@ -12,15 +13,29 @@ export type NewRoomEvent = Omit<typeof roomEvents.$inferInsert, 'id' | 'payload'
  */
 const jsonbFromText = (json: string) => sql`${json}::text::jsonb`;
 
-/** Inserts the event unless an event with the same content key is already stored; returns its id, or null for a repeat. */
-export async function insertRoomEvent(tx: Queryable, event: NewRoomEvent): Promise<number | null> {
-  const { payloadJson, ...columns } = event;
-  const [row] = await tx
+/** Which of these content keys are already in the event log. */
+export async function findStoredEvents(
+  tx: Queryable,
+  keys: { appId: string; roomId: string; dedupKey: string }[],
+): Promise<{ appId: string; roomId: string; dedupKey: string }[]> {
+  if (keys.length === 0) return [];
+  return tx
+    .select({ appId: roomEvents.appId, roomId: roomEvents.roomId, dedupKey: roomEvents.dedupKey })
+    .from(roomEvents)
+    .where(
+      sql`(${roomEvents.appId}, ${roomEvents.roomId}, ${roomEvents.dedupKey}) in (${tuples(keys.map((k) => [sql`${k.appId}`, sql`${k.roomId}`, sql`${k.dedupKey}`]))})`,
+    );
+}
+
+/** Appends events to the log, in order; returns their ids in the same order. */
+export async function insertRoomEvents(tx: Queryable, events: NewRoomEvent[]): Promise<number[]> {
+  if (events.length === 0) return [];
+  const rows = await tx
     .insert(roomEvents)
-    .values({ ...columns, payload: jsonbFromText(payloadJson) })
-    .onConflictDoNothing()
-    .returning({ id: roomEvents.id });
-  return row?.id ?? null;
+    .values(events.map(({ payloadJson, ...columns }) => ({ ...columns, payload: jsonbFromText(payloadJson) })))
+    .returning({ id: roomEvents.id, appId: roomEvents.appId, roomId: roomEvents.roomId, dedupKey: roomEvents.dedupKey });
+  const ids = new Map(rows.map((r) => [`${r.appId}\u0000${r.roomId}\u0000${r.dedupKey}`, r.id]));
+  return events.map((e) => ids.get(`${e.appId}\u0000${e.roomId}\u0000${e.dedupKey}`)!);
 }
 
 export interface StoredLogin {

@@ -1,80 +1,98 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { asc, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from './client.js';
 import { presenceChanges, roomLifecycles, roomMembers, rooms } from './schema.js';
+import { tuples } from './sql-fragments.js';
 
-/** Storage of the current state of rooms: the room row, its lifecycles and its members. */
+/** Storage of rooms' current state: the room rows, their lifecycles and members, read and written in batches. */
 
 export type RoomRow = typeof rooms.$inferSelect;
 export type LifecycleRow = typeof roomLifecycles.$inferSelect;
 export type MemberRow = typeof roomMembers.$inferSelect;
+export type NewMemberRow = Omit<MemberRow, 'present'>;
 export type NewPresenceChange = typeof presenceChanges.$inferInsert;
 
+const byRoom = (a: { appId: string; roomId: string }, b: { appId: string; roomId: string }) =>
+  a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : 0;
+
 /**
- * Returns the room, creating it if needed, with its row locked until the transaction ends:
- * events of one room are applied one at a time, events of different rooms in parallel.
+ * Returns the rooms, creating missing ones, with their rows locked until the transaction ends.
+ * Locks are taken in one order (app, room) by every writer, so two batches sharing rooms wait
+ * for each other instead of deadlocking; events of different rooms proceed in parallel.
  */
-export async function lockRoom(tx: Queryable, appId: string, roomId: string): Promise<RoomRow> {
-  const locate = () =>
+export async function lockRooms(tx: Queryable, keys: { appId: string; roomId: string }[]): Promise<RoomRow[]> {
+  const wanted = [...new Map(keys.map((k) => [`${k.appId}\u0000${k.roomId}`, k])).values()].sort(byRoom);
+  const select = (subset: typeof wanted) =>
     tx
       .select()
       .from(rooms)
-      .where(and(eq(rooms.appId, appId), eq(rooms.roomId, roomId)))
+      .where(sql`(${rooms.appId}, ${rooms.roomId}) in (${tuples(subset.map((k) => [sql`${k.appId}`, sql`${k.roomId}`]))})`)
+      .orderBy(asc(rooms.appId), asc(rooms.roomId))
       .for('update');
-  const [existing] = await locate();
-  if (existing) return existing;
-  await tx.insert(rooms).values({ appId, roomId }).onConflictDoNothing();
-  const [created] = await locate();
-  if (!created) throw new Error(`room ${appId}/${roomId} vanished while being created`);
-  return created;
+  const found = await select(wanted);
+  if (found.length === wanted.length) return found;
+  const have = new Set(found.map((r) => `${r.appId}\u0000${r.roomId}`));
+  const missing = wanted.filter((k) => !have.has(`${k.appId}\u0000${k.roomId}`));
+  await tx.insert(rooms).values(missing).onConflictDoNothing();
+  return found.concat(await select(missing));
 }
 
-export async function findLifecycles(tx: Queryable, roomPk: number, roomSeqs: string[]): Promise<LifecycleRow[]> {
+export async function findLifecycles(tx: Queryable, keys: { roomPk: number; roomSeq: string }[]): Promise<LifecycleRow[]> {
+  if (keys.length === 0) return [];
   return tx
     .select()
     .from(roomLifecycles)
-    .where(and(eq(roomLifecycles.roomPk, roomPk), inArray(roomLifecycles.roomSeq, roomSeqs)));
+    .where(sql`(${roomLifecycles.roomPk}, ${roomLifecycles.roomSeq}) in (${tuples(keys.map((k) => [sql`${k.roomPk}::bigint`, sql`${k.roomSeq}::numeric`]))})`);
 }
 
-export async function saveLifecycle(tx: Queryable, row: LifecycleRow): Promise<void> {
-  const { roomPk, roomSeq, ...changes } = row;
-  await tx
-    .insert(roomLifecycles)
-    .values(row)
-    .onConflictDoUpdate({ target: [roomLifecycles.roomPk, roomLifecycles.roomSeq], set: changes });
-}
-
-export async function findMember(tx: Queryable, roomPk: number, userAccount: string): Promise<MemberRow | undefined> {
-  const [row] = await tx
+export async function findMembers(tx: Queryable, keys: { roomPk: number; userAccount: string }[]): Promise<MemberRow[]> {
+  if (keys.length === 0) return [];
+  return tx
     .select()
     .from(roomMembers)
-    .where(and(eq(roomMembers.roomPk, roomPk), eq(roomMembers.userAccount, userAccount)));
-  return row;
+    .where(sql`(${roomMembers.roomPk}, ${roomMembers.userAccount}) in (${tuples(keys.map((k) => [sql`${k.roomPk}::bigint`, sql`${k.userAccount}`]))})`);
 }
 
-export async function saveMember(tx: Queryable, row: Omit<MemberRow, 'present'>): Promise<void> {
-  const { roomPk, userAccount, ...changes } = row;
+export async function saveLifecycles(tx: Queryable, rows: LifecycleRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx
+    .insert(roomLifecycles)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [roomLifecycles.roomPk, roomLifecycles.roomSeq],
+      set: excluded(roomLifecycles, ['roomName', 'createdAt', 'createdBy', 'closedAt', 'closeReason', 'supersededAt', 'firstEventAt', 'lastEventAt']),
+    });
+}
+
+/** Empties rooms whose lifecycle ended: neither their members nor their tombstones matter any more. */
+export async function clearMembers(tx: Queryable, roomPks: number[]): Promise<void> {
+  if (roomPks.length > 0) await tx.delete(roomMembers).where(inArray(roomMembers.roomPk, roomPks));
+}
+
+export async function saveMembers(tx: Queryable, rows: NewMemberRow[]): Promise<void> {
+  if (rows.length === 0) return;
   await tx
     .insert(roomMembers)
-    .values(row)
-    .onConflictDoUpdate({ target: [roomMembers.roomPk, roomMembers.userAccount], set: changes });
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [roomMembers.roomPk, roomMembers.userAccount],
+      set: excluded(roomMembers, ['nickname', 'sessionId', 'roleCode', 'loginAt', 'logoutAt']),
+    });
 }
 
-/** Empties the room: its lifecycle ended, so neither its members nor their tombstones matter any more. */
-export async function clearMembers(tx: Queryable, roomPk: number): Promise<void> {
-  await tx.delete(roomMembers).where(eq(roomMembers.roomPk, roomPk));
-}
-
-export async function saveRoomState(
-  tx: Queryable,
-  roomPk: number,
-  state: Pick<RoomRow, 'currentSeq' | 'version' | 'memberCount'>,
-): Promise<void> {
-  await tx
-    .update(rooms)
-    .set({ ...state, updatedAt: sql`now()` })
-    .where(eq(rooms.id, roomPk));
+export async function saveRoomStates(tx: Queryable, states: Pick<RoomRow, 'id' | 'currentSeq' | 'version' | 'memberCount'>[]): Promise<void> {
+  if (states.length === 0) return;
+  const values = tuples(states.map((s) => [sql`${s.id}::bigint`, sql`${s.currentSeq}::numeric`, sql`${s.version}::bigint`, sql`${s.memberCount}::integer`]));
+  await tx.execute(sql`
+    update ${rooms} set current_seq = v.current_seq, version = v.version, member_count = v.member_count, updated_at = now()
+    from (values ${values}) as v(id, current_seq, version, member_count)
+    where ${rooms.id} = v.id`);
 }
 
 export async function appendPresenceChanges(tx: Queryable, changes: NewPresenceChange[]): Promise<void> {
   if (changes.length > 0) await tx.insert(presenceChanges).values(changes);
+}
+
+/** `SET column = excluded.column` for an upsert that takes the new row's values. */
+function excluded<T extends object>(table: T, keys: (keyof T & string)[]): Record<string, SQL> {
+  return Object.fromEntries(keys.map((key) => [key, sql.raw(`excluded."${(table[key] as { name: string }).name}"`)]));
 }

@@ -1,38 +1,39 @@
 import type { Database, Transaction } from '../db/client.js';
-import { findLoginBefore, insertRoomEvent, type NewRoomEvent } from '../db/room-events.js';
+import { findLoginBefore, findStoredEvents, insertRoomEvents, type NewRoomEvent } from '../db/room-events.js';
 import {
   appendPresenceChanges,
   clearMembers,
   findLifecycles,
-  findMember,
-  lockRoom,
-  saveLifecycle,
-  saveMember,
-  saveRoomState,
+  findMembers,
+  lockRooms,
+  saveLifecycles,
+  saveMembers,
+  saveRoomStates,
   type LifecycleRow,
   type MemberRow,
+  type RoomRow,
 } from '../db/room-state.js';
-import { dedupKey, eventTime, NO_SESSION, type RoomEvent, type RoomLogout } from './events.js';
-import { classifyLifecycle, mergeLifecycleFact, type LifecycleFact, type LifecycleRecord } from './lifecycle.js';
-import { isPresent, membershipTransition, mergeSessionFact, type MemberSession, type SessionFact } from './membership.js';
+import { dedupKey, eventTime, NO_SESSION, type RoomEvent } from './events.js';
+import type { LifecycleRecord } from './lifecycle.js';
+import {
+  lifecycleKey,
+  memberKey,
+  planBatch,
+  roomKey,
+  storedEventKey,
+  type BatchPlan,
+  type LoadedState,
+  type MemberRecord,
+  type PairedLogin,
+  type PlannedChange,
+  type PlannedEvent,
+  type RoomRecord,
+} from './plan.js';
 
-export type PresenceChangeKind = 'JOINED' | 'LEFT' | 'ROOM_CLOSED';
+export type { PresenceChangeKind, PresentMember } from './plan.js';
 
-export interface PresentMember {
-  userAccount: string;
-  nickname: string;
-  sessionId: string;
-  roleCode: number;
-  loginAt: number | null;
-}
-
-/** One change of a room's membership, as applied: `version` orders the changes of a room. */
-export interface AppliedPresenceChange {
-  kind: PresenceChangeKind;
-  version: number;
-  roomSeq: string;
-  memberCount: number;
-  member: PresentMember | null;
+/** One change of a room's membership, as committed. */
+export interface AppliedPresenceChange extends PlannedChange {
   /** The callback that caused it; for LEFT, the logout. */
   eventId: number;
 }
@@ -46,163 +47,132 @@ export interface RoomRef {
 export type AppliedEvent = { status: 'applied'; eventId: number; event: RoomEvent; room: RoomRef; changes: AppliedPresenceChange[] };
 export type ApplyOutcome = { status: 'duplicate' } | AppliedEvent;
 
-/** Runs inside the transaction, after the event is applied and before it commits (e.g. to queue a notice). */
-export type BeforeCommit = (tx: Transaction, applied: AppliedEvent) => Promise<void>;
-
 /**
- * Applies one room event in one transaction: stores it in the event log (once, whatever the number
- * of deliveries), merges it into the room's lifecycle and membership, and records the presence
- * changes it causes. Concurrent events of one room wait for each other on the room's row lock.
+ * Applies a batch of events in one transaction: each is stored in the event log once (whatever
+ * the number of deliveries), merged into its room's lifecycle and membership, and the presence
+ * changes it causes are recorded. The rooms' rows stay locked until commit, so batches touching
+ * the same rooms apply one after another. Outcomes come back in the order of `events`.
  */
-export async function applyRoomEvent(db: Database, event: RoomEvent, beforeCommit?: BeforeCommit): Promise<ApplyOutcome> {
+export async function applyRoomEvents(db: Database, events: RoomEvent[]): Promise<ApplyOutcome[]> {
+  if (events.length === 0) return [];
   return db.transaction(async (tx) => {
-    const outcome = await applyInTransaction(tx, event);
-    if (outcome.status === 'applied' && beforeCommit) await beforeCommit(tx, outcome);
-    return outcome;
+    const state = await loadState(tx, events);
+    const plan = planBatch(state, events);
+    const eventIds = await writePlan(tx, plan);
+    const roomOf = new Map([...state.rooms.values()].map((r) => [r.pk, r]));
+    const idOf = new Map(plan.applied.map((planned, i) => [planned, eventIds[i]!]));
+    return plan.outcomes.map((outcome): ApplyOutcome => {
+      if (outcome.status === 'duplicate') return outcome;
+      const { planned } = outcome;
+      const eventId = idOf.get(planned)!;
+      const room = roomOf.get(planned.roomPk)!;
+      return {
+        status: 'applied',
+        eventId,
+        event: planned.event,
+        room: { pk: room.pk, appId: room.appId, roomId: room.roomId },
+        changes: planned.changes.map((change) => ({ ...change, eventId })),
+      };
+    });
   });
 }
 
-async function applyInTransaction(tx: Transaction, event: RoomEvent): Promise<ApplyOutcome> {
-  const room = await lockRoom(tx, event.appId, event.roomId);
-  const eventAt = eventTime(event);
+async function loadState(tx: Transaction, events: RoomEvent[]): Promise<LoadedState> {
+  const roomRows = await lockRooms(tx, events);
+  const rooms = new Map(roomRows.map((row) => [roomKey(row.appId, row.roomId), toRoomRecord(row)]));
+  const pkOf = (event: RoomEvent) => rooms.get(roomKey(event.appId, event.roomId))!.pk;
 
-  const wanted = room.currentSeq === null || room.currentSeq === event.roomSeq ? [event.roomSeq] : [event.roomSeq, room.currentSeq];
-  const lifecycles = (await findLifecycles(tx, room.id, wanted)).map(toLifecycleRecord);
-  const current = lifecycles.find((l) => l.roomSeq === room.currentSeq);
-  const own = lifecycles.find((l) => l.roomSeq === event.roomSeq);
-  const role = classifyLifecycle(current, own !== undefined, event.roomSeq, eventAt);
-  // Membership follows only the current lifecycle, and only while it is open.
-  const tracksMembers = role === 'newer' || (role === 'current' && own?.closedAt === null);
-
-  const isUserEvent = event.type === 'room_login' || event.type === 'room_logout';
-  const memberRow = isUserEvent && role === 'current' && tracksMembers ? await findMember(tx, room.id, event.userAccount) : undefined;
-  const pairedLogin = event.type === 'room_logout' && event.loginAt === null ? await pairLegacyLogout(tx, event, memberRow) : undefined;
-
-  const eventId = await insertRoomEvent(tx, toEventRow(event, eventAt, pairedLogin, memberRow));
-  if (eventId === null) return { status: 'duplicate' };
-
-  const ownNext = mergeLifecycleFact(own, event.roomSeq, lifecycleFact(event, eventAt));
-  if (role === 'older' && own === undefined && current !== undefined) ownNext.supersededAt = current.firstEventAt;
-  await saveLifecycle(tx, toLifecycleRow(room.id, ownNext));
-
-  let { version, memberCount } = room;
-  const changes: AppliedPresenceChange[] = [];
-  const record = (kind: PresenceChangeKind, roomSeq: string, member: PresentMember | null) => {
-    version += 1;
-    changes.push({ kind, version, roomSeq, memberCount, member, eventId });
+  const lifecycleKeys = new Map<string, { roomPk: number; roomSeq: string }>();
+  const wantLifecycle = (roomPk: number, roomSeq: string | null) => {
+    if (roomSeq !== null) lifecycleKeys.set(lifecycleKey(roomPk, roomSeq), { roomPk, roomSeq });
   };
-
-  const supersedes = role === 'newer' && current !== undefined;
-  if (supersedes) await saveLifecycle(tx, toLifecycleRow(room.id, { ...current, supersededAt: eventAt }));
-  const closes = event.type === 'room_close' && role !== 'older' && own?.closedAt == null;
-  if (supersedes || closes) {
-    const hadMembers = memberCount > 0;
-    await clearMembers(tx, room.id);
-    memberCount = 0;
-    // One ROOM_CLOSED for the whole room, never a LEFT per member.
-    if (closes || hadMembers) record('ROOM_CLOSED', closes ? event.roomSeq : current!.roomSeq, null);
-  }
-
-  if (isUserEvent && tracksMembers) {
-    const before = memberRow && toMemberSession(memberRow);
-    const after = mergeSessionFact(before, sessionFact(event, pairedLogin));
-    if (after !== undefined) {
-      const member: PresentMember = {
-        userAccount: event.userAccount,
-        nickname: event.type === 'room_login' || !memberRow ? event.nickname : memberRow.nickname,
-        sessionId: after.sessionId,
-        roleCode: event.roleCode ?? memberRow?.roleCode ?? pairedLogin?.roleCode ?? 0,
-        loginAt: after.loginAt,
-      };
-      await saveMember(tx, {
-        roomPk: room.id,
-        ...member,
-        loginAt: toDate(after.loginAt),
-        logoutAt: toDate(after.logoutAt),
-      });
-      const transition = membershipTransition(before, after);
-      if (transition === 'joined') {
-        if (!isPresent(before)) memberCount += 1;
-        record('JOINED', event.roomSeq, member);
-      } else if (transition === 'left') {
-        memberCount -= 1;
-        record('LEFT', event.roomSeq, member);
-      }
+  for (const room of rooms.values()) wantLifecycle(room.pk, room.currentSeq);
+  const memberKeys = new Map<string, { roomPk: number; userAccount: string }>();
+  for (const event of events) {
+    wantLifecycle(pkOf(event), event.roomSeq);
+    if (event.type === 'room_login' || event.type === 'room_logout') {
+      memberKeys.set(memberKey(pkOf(event), event.userAccount), { roomPk: pkOf(event), userAccount: event.userAccount });
     }
   }
 
-  await saveRoomState(tx, room.id, {
-    currentSeq: role === 'newer' ? event.roomSeq : room.currentSeq,
-    version,
-    memberCount,
-  });
-  await appendPresenceChanges(
+  const [lifecycleRows, memberRows, stored] = [
+    await findLifecycles(tx, [...lifecycleKeys.values()]),
+    await findMembers(tx, [...memberKeys.values()]),
+    await findStoredEvents(tx, events.map((e) => ({ appId: e.appId, roomId: e.roomId, dedupKey: dedupKey(e) }))),
+  ];
+
+  const legacyLogins = new Map<RoomEvent, PairedLogin>();
+  for (const event of events) {
+    if (event.type !== 'room_logout' || event.loginAt !== null) continue;
+    const login = await findLoginBefore(tx, {
+      ...event,
+      sessionId: event.sessionId === NO_SESSION ? null : event.sessionId,
+      before: new Date(event.logoutAt),
+    });
+    if (login) legacyLogins.set(event, { sessionId: login.sessionId, loginAt: login.loginAt.getTime(), roleCode: login.roleCode });
+  }
+
+  return {
+    rooms,
+    lifecycles: new Map(lifecycleRows.map((row) => [lifecycleKey(row.roomPk, row.roomSeq), toLifecycleRecord(row)])),
+    members: new Map(memberRows.map((row) => [memberKey(row.roomPk, row.userAccount), toMemberRecord(row)])),
+    storedEvents: new Set(stored.map((s) => storedEventKey(rooms.get(roomKey(s.appId, s.roomId))!.pk, s.dedupKey))),
+    legacyLogins,
+  };
+}
+
+/** Writes the plan; returns the ids of the stored events, in the plan's order. */
+async function writePlan(tx: Transaction, plan: BatchPlan): Promise<number[]> {
+  await clearMembers(tx, plan.clearedRooms);
+  const eventIds = await insertRoomEvents(tx, plan.applied.map(toEventRow));
+  await saveLifecycles(tx, plan.lifecycles.map((l) => toLifecycleRow(l.roomPk, l)));
+  await saveMembers(
     tx,
-    changes.map((change) => ({
-      roomPk: room.id,
-      version: change.version,
-      kind: change.kind,
-      roomSeq: change.roomSeq,
-      memberCount: change.memberCount,
-      userAccount: change.member?.userAccount ?? null,
-      nickname: change.member?.nickname ?? null,
-      sessionId: change.member?.sessionId ?? null,
-      roleCode: change.member?.roleCode ?? null,
-      loginAt: toDate(change.member?.loginAt ?? null),
-      eventId,
+    plan.members.map((m) => ({
+      roomPk: m.roomPk,
+      userAccount: m.userAccount,
+      nickname: m.nickname,
+      roleCode: m.roleCode,
+      sessionId: m.session.sessionId,
+      loginAt: toDate(m.session.loginAt),
+      logoutAt: toDate(m.session.logoutAt),
     })),
   );
-  return { status: 'applied', eventId, event, room: { pk: room.id, appId: room.appId, roomId: room.roomId }, changes };
+  await saveRoomStates(
+    tx,
+    plan.rooms.map((r) => ({ id: r.pk, currentSeq: r.currentSeq, version: r.version, memberCount: r.memberCount })),
+  );
+  await appendPresenceChanges(
+    tx,
+    plan.applied.flatMap((planned, i) =>
+      planned.changes.map((change) => ({
+        roomPk: planned.roomPk,
+        version: change.version,
+        kind: change.kind,
+        roomSeq: change.roomSeq,
+        memberCount: change.memberCount,
+        userAccount: change.member?.userAccount ?? null,
+        nickname: change.member?.nickname ?? null,
+        sessionId: change.member?.sessionId ?? null,
+        roleCode: change.member?.roleCode ?? null,
+        loginAt: toDate(change.member?.loginAt ?? null),
+        eventId: eventIds[i]!,
+      })),
+    ),
+  );
+  return eventIds;
 }
 
-interface PairedLogin {
-  sessionId: string;
-  loginAt: number;
-  roleCode: number;
-}
-
-/**
- * ZEGO's older logout callback has no login_time and sends session "0": pair it with the user's
- * stored login in that lifecycle (the same session where one is named) to learn when it began.
- */
-async function pairLegacyLogout(tx: Transaction, event: RoomLogout, memberRow: MemberRow | undefined): Promise<PairedLogin | undefined> {
-  const named = event.sessionId === NO_SESSION ? null : event.sessionId;
-  if (memberRow?.loginAt && memberRow.loginAt.getTime() <= event.logoutAt && (named === null || memberRow.sessionId === named)) {
-    return { sessionId: memberRow.sessionId, loginAt: memberRow.loginAt.getTime(), roleCode: memberRow.roleCode };
-  }
-  const stored = await findLoginBefore(tx, { ...event, sessionId: named, before: new Date(event.logoutAt) });
-  return stored && { sessionId: stored.sessionId, loginAt: stored.loginAt.getTime(), roleCode: stored.roleCode };
-}
-
-function sessionFact(event: RoomEvent & { type: 'room_login' | 'room_logout' }, paired: PairedLogin | undefined): SessionFact {
-  if (event.type === 'room_login') return { kind: 'login', sessionId: event.sessionId, loginAt: event.loginAt };
-  if (event.loginAt !== null) return { kind: 'logout', sessionId: event.sessionId, loginAt: event.loginAt, logoutAt: event.logoutAt };
-  if (paired) return { kind: 'logout', sessionId: paired.sessionId, loginAt: paired.loginAt, logoutAt: event.logoutAt };
-  return { kind: 'legacy-logout', sessionId: event.sessionId, logoutAt: event.logoutAt };
-}
-
-function lifecycleFact(event: RoomEvent, eventAt: number): LifecycleFact {
-  switch (event.type) {
-    case 'room_create':
-      return { kind: 'create', eventAt, createdBy: event.createdBy };
-    case 'room_close':
-      return { kind: 'close', eventAt, closeReason: event.closeReason };
-    case 'room_login':
-      return { kind: 'user', eventAt, roomName: event.roomName };
-    case 'room_logout':
-      return { kind: 'user', eventAt, roomName: null };
-  }
-}
-
-function toEventRow(event: RoomEvent, eventAt: number, paired: PairedLogin | undefined, memberRow: MemberRow | undefined): NewRoomEvent {
+function toEventRow(planned: PlannedEvent): NewRoomEvent {
+  const { event } = planned;
   const common = {
     event: event.type,
     appId: event.appId,
     roomId: event.roomId,
     roomSeq: event.roomSeq,
-    eventAt: new Date(eventAt),
+    eventAt: new Date(eventTime(event)),
     sentAt: new Date(event.sentAt),
-    dedupKey: dedupKey(event),
+    dedupKey: planned.dedupKey,
     payloadJson: event.payloadJson,
   };
   switch (event.type) {
@@ -226,8 +196,8 @@ function toEventRow(event: RoomEvent, eventAt: number, paired: PairedLogin | und
         userAccount: event.userAccount,
         nickname: event.nickname,
         sessionId: event.sessionId,
-        roleCode: event.roleCode ?? paired?.roleCode ?? memberRow?.roleCode ?? 0,
-        loginAt: toDate(event.loginAt ?? paired?.loginAt ?? null),
+        roleCode: planned.roleCode ?? 0,
+        loginAt: toDate(planned.loginAt),
         logoutAt: new Date(event.logoutAt),
         logoutReason: event.reasonCode,
         userUpdateSeq: event.userUpdateSeq,
@@ -242,8 +212,17 @@ function toEventRow(event: RoomEvent, eventAt: number, paired: PairedLogin | und
 const toDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 const toMs = (date: Date | null): number | null => (date === null ? null : date.getTime());
 
-function toMemberSession(row: MemberRow): MemberSession {
-  return { sessionId: row.sessionId, loginAt: toMs(row.loginAt), logoutAt: toMs(row.logoutAt) };
+function toRoomRecord(row: RoomRow): RoomRecord {
+  return { pk: row.id, appId: row.appId, roomId: row.roomId, currentSeq: row.currentSeq, version: row.version, memberCount: row.memberCount };
+}
+
+function toMemberRecord(row: MemberRow): MemberRecord {
+  return {
+    userAccount: row.userAccount,
+    nickname: row.nickname,
+    roleCode: row.roleCode,
+    session: { sessionId: row.sessionId, loginAt: toMs(row.loginAt), logoutAt: toMs(row.logoutAt) },
+  };
 }
 
 function toLifecycleRecord(row: LifecycleRow): LifecycleRecord {

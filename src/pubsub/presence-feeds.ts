@@ -1,6 +1,6 @@
 import { Repeater } from '@repeaterjs/repeater';
 import type { Database } from '../db/client.js';
-import { loadPresenceChanges, loadPresenceVersion, type PresenceChangeRow } from '../db/presence-log.js';
+import { loadPresenceChanges, loadPresenceVersions, type PresenceChangeRow } from '../db/presence-log.js';
 import type { RoomVersionNotice } from './notices.js';
 
 /**
@@ -57,10 +57,6 @@ class RoomFeed {
     return () => this.wakers.delete(wake);
   }
 
-  async refresh(): Promise<void> {
-    this.advanceTo(await loadPresenceVersion(this.db, this.room));
-  }
-
   /** Changes after `version`: from the cache when it holds the next one, else from the log (one read shared by all who ask). */
   async load(version: number): Promise<PresenceChangeRow[]> {
     const first = this.cache[0]?.version;
@@ -109,9 +105,16 @@ export class PresenceFeeds {
     this.feeds.get(keyOf(notice))?.advanceTo(notice.version);
   }
 
-  /** After the notice connection was re-established: whatever was missed meanwhile is read from the log. */
+  /**
+   * Reads every watched room's newest version: after the notice bus reconnected, and now and
+   * then in case a notice was lost (an instance that died between its commit and its publish).
+   */
   async catchUp(): Promise<void> {
-    await Promise.allSettled([...this.feeds.values()].map((feed) => feed.refresh()));
+    const watched = [...this.feeds.values()].map((feed) => feed.room);
+    for (let i = 0; i < watched.length; i += 500) {
+      const versions = await loadPresenceVersions(this.db, watched.slice(i, i + 500)).catch(() => []);
+      for (const room of versions) this.onRoomVersion(room);
+    }
   }
 
   /**

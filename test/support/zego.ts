@@ -136,3 +136,10 @@ export async function postCallback(
   });
   return { status: response.status, body: (await response.json()) as CallbackResponse['body'] };
 }
+
+/** The domain event of a callback, decoded as the route decodes it (for tests that apply events directly). */
+export async function toRoomEvent(fields: Fields) {
+  const { parseCommonFields, parseRoomEvent } = await import('../../src/callbacks/payload.js');
+  const all = signed(fields);
+  return parseRoomEvent(all.event as 'room_login', parseCommonFields(all), all, JSON.stringify(all));
+}

@@ -1,0 +1,4 @@
+import { sql, type SQL } from 'drizzle-orm';
+
+/** `(a, b), (c, d)`: the right-hand side of a row-value IN, or the rows of a VALUES list. */
+export const tuples = (rows: SQL[][]): SQL => sql.join(rows.map((row) => sql`(${sql.join(row, sql`, `)})`), sql`, `);
