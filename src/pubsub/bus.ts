@@ -39,8 +39,9 @@ export function createNoticeBus(redisUrl: string | null): NoticeBus {
     return () => subscribeClient.off('ready', handler);
   };
   return busOver(pubsub, onReady, async () => {
-    publishClient.disconnect();
-    subscribeClient.disconnect();
+    // QUIT after the commands already queued (such as an UNSUBSCRIBE), so none fails on a closed connection.
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
   });
 }
 
