@@ -3,6 +3,8 @@ import { callbackRoutes } from './callbacks/route.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
+import { createGraphQLServer, type GraphQLServer } from './graphql/yoga.js';
+import { graphqlRoutes } from './http/graphql-route.js';
 import { healthRoutes } from './http/health.js';
 import { createPresence } from './presence/ingest.js';
 
@@ -18,6 +20,8 @@ export interface RunningApp {
   port: number;
   database: DatabaseHandle;
   http: FastifyInstance;
+  /** Yoga, for transports other than HTTP (a WebSocket server runs operations through it). */
+  graphql: GraphQLServer;
 }
 
 export interface App {
@@ -35,9 +39,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     const database = options.database ?? (await openDatabase(config.database));
     try {
       await migrateDatabase(database);
-      const http = buildHttp(config, database, options);
+      const { http, graphql } = buildHttp(config, database, options);
       const address = await listen(http, config);
-      running = { app: { ...address, database, http }, ownsDatabase };
+      running = { app: { ...address, database, http, graphql }, ownsDatabase };
       return running.app;
     } catch (error) {
       if (ownsDatabase) await database.close();
@@ -56,7 +60,7 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   return { start, stop };
 }
 
-function buildHttp(config: Config, database: DatabaseHandle, options: AppOptions): FastifyInstance {
+function buildHttp(config: Config, database: DatabaseHandle, options: AppOptions): { http: FastifyInstance; graphql: GraphQLServer } {
   const http = Fastify({
     logger: { level: config.logLevel },
     // Routes log one line per request themselves, with what matters for that route.
@@ -81,7 +85,9 @@ function buildHttp(config: Config, database: DatabaseHandle, options: AppOptions
       keepOtherCallback: (callback) => presence.keepOtherCallback(callback),
     }),
   );
-  return http;
+  const graphql = createGraphQLServer({ db: database.db, production: config.production, logger: http.log });
+  http.register(graphqlRoutes(graphql));
+  return { http, graphql };
 }
 
 async function listen(http: FastifyInstance, config: Config): Promise<{ url: string; port: number }> {
