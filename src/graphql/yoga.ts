@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { createGraphQLError, createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Database } from '../db/client.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
@@ -31,13 +31,16 @@ export function createGraphQLServer({ db, production, logger }: GraphQLServerOpt
     maskedErrors: {
       isDev: !production,
       maskError: (error, message, isDev) => {
-        const masked = maskError(error, message, isDev);
+        const masked = maskError(error, message, isDev) as GraphQLError;
         if (masked === error) return masked;
-        const cause = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+        // Read structurally: graphql-js ships two builds (CommonJS and ESM), and the error may come
+        // from the other one, so `instanceof GraphQLError` cannot be trusted here.
+        const cause = (error as { originalError?: unknown }).originalError ?? error;
         if (isDatabaseUnavailable(cause)) {
           logger.warn({ err: cause }, 'GraphQL operation failed: database unavailable');
           return createGraphQLError('the database is unavailable; retry later', {
-            ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+            nodes: masked.nodes,
+            path: masked.path,
             extensions: { code: 'SERVICE_UNAVAILABLE' },
           });
         }
