@@ -136,3 +136,17 @@ export async function postCallback(
   });
   return { status: response.status, body: (await response.json()) as CallbackResponse['body'] };
 }
+
+/** Posts every callback, `concurrency` at a time, and fails unless each one is applied. */
+export async function postAll(baseUrl: string, callbacks: Fields[], options: { concurrency?: number } = {}): Promise<void> {
+  const queue = [...callbacks];
+  const worker = async () => {
+    for (let fields = queue.shift(); fields !== undefined; fields = queue.shift()) {
+      const response = await postCallback(baseUrl, signed(fields));
+      if (response.status !== 200 || response.body.status !== 'applied') {
+        throw new Error(`callback ${fields.event} ${fields.user_account ?? ''} answered ${response.status} ${JSON.stringify(response.body)}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
+}
