@@ -45,7 +45,7 @@ export interface LogoutRecord {
  * Written as a literal, not a parameter: the history indexes are partial on exactly this
  * predicate, and the planner can use them only when it sees the constant.
  */
-export const isLogout = sql`${roomEvents.event} = 'room_logout'`;
+const isLogout = sql`${roomEvents.event} = 'room_logout'`;
 
 export function logoutConditions(criteria: LogoutCriteria): SQL {
   return and(

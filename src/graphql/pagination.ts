@@ -7,11 +7,6 @@ import { badUserInput } from './errors.js';
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
-export interface PageArgs {
-  first?: number | null;
-  after?: string | null;
-}
-
 /** `first` as a row count. Out of range is an error, never a silent clamp: a client asking for 1,000 must learn it got fewer. */
 export function pageSize(first: number | null | undefined): number {
   if (first == null) return DEFAULT_PAGE_SIZE;
@@ -86,7 +81,11 @@ export function pageOf<Row, T>(
 }
 
 export function emptyPage<T>(): Page<T> {
-  return pageOf<never, T>([], 0, () => '', () => undefined as never, async () => 0);
+  return {
+    edges: [],
+    pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+    totalCount: async () => 0,
+  };
 }
 
 function once<T>(compute: () => Promise<T>): () => Promise<T> {
