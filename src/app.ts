@@ -3,6 +3,8 @@ import { callbackRoutes } from './callbacks/route.js';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
+import { createGraphQLServer, type GraphQLServer } from './graphql/yoga.js';
+import { graphqlRoutes } from './http/graphql-route.js';
 import { healthRoutes } from './http/health.js';
 import { createPresence, type Presence } from './presence/ingest.js';
 import { createNoticeBus, type NoticeBus } from './pubsub/bus.js';
@@ -30,6 +32,8 @@ export interface RunningApp {
   database: DatabaseHandle;
   http: FastifyInstance;
   feeds: LiveFeeds;
+  /** Yoga, for transports other than HTTP (a WebSocket server runs operations through it). */
+  graphql: GraphQLServer;
 }
 
 export interface App {
@@ -66,13 +70,13 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       const catchUp = setInterval(() => void feeds.presence.catchUp(), CATCH_UP_INTERVAL_MS);
       catchUp.unref();
       const presence = createPresence(database.db, { onCommitted: (applied) => bus.publish(noticeOf(applied)) });
-      const http = buildHttp(config, database, presence, options);
+      const { http, graphql } = buildHttp(config, database, presence, options);
       const address = await listen(http, config);
       const release = () => {
         clearInterval(catchUp);
         stopFeeding();
       };
-      running = { app: { ...address, database, http, feeds }, presence, bus, ownsDatabase, release };
+      running = { app: { ...address, database, http, feeds, graphql }, presence, bus, ownsDatabase, release };
       return running.app;
     } catch (error) {
       await bus.close();
@@ -101,7 +105,12 @@ export function createApp(config: Config, options: AppOptions = {}): App {
   return { start, stop };
 }
 
-function buildHttp(config: Config, database: DatabaseHandle, presence: Presence, options: AppOptions): FastifyInstance {
+function buildHttp(
+  config: Config,
+  database: DatabaseHandle,
+  presence: Presence,
+  options: AppOptions,
+): { http: FastifyInstance; graphql: GraphQLServer } {
   const http = Fastify({
     logger: { level: config.logLevel },
     // Routes log one line per request themselves, with what matters for that route.
@@ -128,7 +137,9 @@ function buildHttp(config: Config, database: DatabaseHandle, presence: Presence,
       keepOtherCallback: (callback) => presence.keepOtherCallback(callback),
     }),
   );
-  return http;
+  const graphql = createGraphQLServer({ db: database.db, production: config.production, logger: http.log });
+  http.register(graphqlRoutes(graphql));
+  return { http, graphql };
 }
 
 async function listen(http: FastifyInstance, config: Config): Promise<{ url: string; port: number }> {

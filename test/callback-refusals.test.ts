@@ -67,7 +67,7 @@ async function send(url: string, refusal: Refusal) {
   const response = await fetch(`${url}/callbacks/zego`, {
     method: 'POST',
     headers: { 'content-type': refusal.contentType ?? 'application/json' },
-    body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    body: typeof body === 'string' ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as { ok: boolean; message: string; field?: string } };
 }

@@ -31,7 +31,13 @@ export interface PostgresPoolOptions {
   connectTimeoutS?: number;
 }
 
-export async function openDatabase(location: DatabaseLocation, options: PostgresPoolOptions = {}): Promise<DatabaseHandle> {
+export interface DatabaseOptions extends PostgresPoolOptions {
+  /** Told of every SQL statement Drizzle sends, on either driver (tests count statements with it). */
+  onQuery?: (query: string, params: unknown[]) => void;
+}
+
+export async function openDatabase(location: DatabaseLocation, options: DatabaseOptions = {}): Promise<DatabaseHandle> {
+  const logger = options.onQuery && { logQuery: options.onQuery };
   if (location.kind === 'postgres') {
     const client = postgres(location.url, {
       max: options.max ?? 10,
@@ -40,7 +46,7 @@ export async function openDatabase(location: DatabaseLocation, options: Postgres
       onnotice: () => {},
       connection: { application_name: 'zego-presence' },
     });
-    const db = drizzlePostgres({ client, relations }) as unknown as Database;
+    const db = drizzlePostgres({ client, relations, logger }) as unknown as Database;
     return {
       db,
       location,
@@ -53,7 +59,7 @@ export async function openDatabase(location: DatabaseLocation, options: Postgres
 
   const client = location.dataDir === null ? new PGlite() : new PGlite(location.dataDir);
   await client.waitReady;
-  const db = drizzlePglite({ client, relations }) as unknown as Database;
+  const db = drizzlePglite({ client, relations, logger }) as unknown as Database;
   return {
     db,
     location,

@@ -162,6 +162,21 @@ export const roomEvents = pgTable(
     index('room_events_login_idx')
       .on(t.appId, t.roomId, t.userAccount, t.loginAt)
       .where(sql`event = 'room_login'`),
+    // Logout history: every query names one app and reads newest first, a page at a time after a
+    // (logout_at, id) cursor. One index per filter that narrows a large history (none, room, user,
+    // reason), each ending in that order, so a page is a short range scan whatever the table's size.
+    index('room_events_logouts_idx')
+      .on(t.appId, t.logoutAt.desc(), t.id.desc())
+      .where(sql`event = 'room_logout'`),
+    index('room_events_room_logouts_idx')
+      .on(t.appId, t.roomId, t.logoutAt.desc(), t.id.desc())
+      .where(sql`event = 'room_logout'`),
+    index('room_events_user_logouts_idx')
+      .on(t.appId, t.userAccount, t.logoutAt.desc(), t.id.desc())
+      .where(sql`event = 'room_logout'`),
+    index('room_events_reason_logouts_idx')
+      .on(t.appId, t.logoutReason, t.logoutAt.desc(), t.id.desc())
+      .where(sql`event = 'room_logout'`),
   ],
 );
 

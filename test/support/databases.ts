@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { openDatabase, type DatabaseHandle, type PostgresPoolOptions } from '../../src/db/client.js';
+import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import type { DatabaseLocation } from '../../src/config.js';
 
@@ -20,7 +20,7 @@ export interface TestDatabase {
 
 export interface DatabaseTarget {
   name: 'pglite' | 'postgres';
-  create(options?: PostgresPoolOptions): Promise<TestDatabase>;
+  create(options?: DatabaseOptions): Promise<TestDatabase>;
 }
 
 const serverUrl = (): string | undefined => {
@@ -38,15 +38,15 @@ export function databaseTargets(): DatabaseTarget[] {
   return targets;
 }
 
-async function createPglite(): Promise<TestDatabase> {
+async function createPglite(options?: DatabaseOptions): Promise<TestDatabase> {
   const location: DatabaseLocation = { kind: 'pglite', dataDir: null };
-  const handle = await openDatabase(location);
+  const handle = await openDatabase(location, options);
   await migrateDatabase(handle);
   return { handle, location, dispose: () => handle.close() };
 }
 
 /** A fresh database on the server for each caller, so test files never see each other's rows. */
-async function createPostgres(url: string, options?: PostgresPoolOptions): Promise<TestDatabase> {
+async function createPostgres(url: string, options?: DatabaseOptions): Promise<TestDatabase> {
   const name = `presence_test_${randomBytes(6).toString('hex')}`;
   const server = postgres(url, { max: 1, onnotice: () => {} });
   await server.unsafe(`create database ${name}`);

@@ -143,3 +143,17 @@ export async function toRoomEvent(fields: Fields) {
   const all = signed(fields);
   return parseRoomEvent(all.event as 'room_login', parseCommonFields(all), all, JSON.stringify(all));
 }
+
+/** Posts every callback, `concurrency` at a time, and fails unless each one is applied. */
+export async function postAll(baseUrl: string, callbacks: Fields[], options: { concurrency?: number } = {}): Promise<void> {
+  const queue = [...callbacks];
+  const worker = async () => {
+    for (let fields = queue.shift(); fields !== undefined; fields = queue.shift()) {
+      const response = await postCallback(baseUrl, signed(fields));
+      if (response.status !== 200 || response.body.status !== 'applied') {
+        throw new Error(`callback ${fields.event} ${fields.user_account ?? ''} answered ${response.status} ${JSON.stringify(response.body)}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
+}

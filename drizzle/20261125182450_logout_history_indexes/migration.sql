@@ -1,0 +1,4 @@
+CREATE INDEX "room_events_logouts_idx" ON "room_events" ("app_id","logout_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE event = 'room_logout';--> statement-breakpoint
+CREATE INDEX "room_events_room_logouts_idx" ON "room_events" ("app_id","room_id","logout_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE event = 'room_logout';--> statement-breakpoint
+CREATE INDEX "room_events_user_logouts_idx" ON "room_events" ("app_id","user_account","logout_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE event = 'room_logout';--> statement-breakpoint
+CREATE INDEX "room_events_reason_logouts_idx" ON "room_events" ("app_id","logout_reason","logout_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE event = 'room_logout';

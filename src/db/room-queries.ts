@@ -1,0 +1,206 @@
+import { and, asc, count, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import type { Queryable } from './client.js';
+import { codeIn, type CodeSelection } from './code-selection.js';
+import { roomLifecycles, roomMembers, rooms } from './schema.js';
+
+/** Reading rooms and who is in them, for the API. */
+
+export interface RoomKey {
+  appId: string;
+  roomId: string;
+}
+
+/** A room as the API shows it: the room row with the facts of its current lifecycle. */
+export interface RoomView extends RoomKey {
+  pk: number;
+  /** The current lifecycle; null until an event of the room names one. */
+  roomSeq: string | null;
+  isOpen: boolean;
+  memberCount: number;
+  createdAt: Date | null;
+  closedAt: Date | null;
+  updatedAt: Date;
+}
+
+/** A member present in a room now. */
+export interface PresentMember {
+  roomPk: number;
+  userAccount: string;
+  nickname: string;
+  sessionId: string;
+  roleCode: number;
+  loginAt: Date;
+}
+
+/** Where a page of members ends: members are listed by login time, then user. */
+export interface MemberPosition {
+  loginAt: Date;
+  userAccount: string;
+}
+
+const roomViewColumns = {
+  pk: rooms.id,
+  appId: rooms.appId,
+  roomId: rooms.roomId,
+  roomSeq: rooms.currentSeq,
+  memberCount: rooms.memberCount,
+  updatedAt: rooms.updatedAt,
+  lifecycleSeq: roomLifecycles.roomSeq,
+  createdAt: roomLifecycles.createdAt,
+  closedAt: roomLifecycles.closedAt,
+  supersededAt: roomLifecycles.supersededAt,
+};
+
+type RoomViewRow = { [K in keyof typeof roomViewColumns]: (typeof roomViewColumns)[K]['_']['data'] | null };
+
+function selectRoomViews(db: Queryable) {
+  return db
+    .select(roomViewColumns)
+    .from(rooms)
+    .leftJoin(roomLifecycles, and(eq(roomLifecycles.roomPk, rooms.id), eq(roomLifecycles.roomSeq, rooms.currentSeq)));
+}
+
+function toRoomView(row: RoomViewRow): RoomView {
+  return {
+    pk: row.pk!,
+    appId: row.appId!,
+    roomId: row.roomId!,
+    roomSeq: row.roomSeq,
+    // A lifecycle is open until it is closed or a newer one replaces it.
+    isOpen: row.lifecycleSeq !== null && row.closedAt === null && row.supersededAt === null,
+    memberCount: row.memberCount!,
+    createdAt: row.createdAt,
+    closedAt: row.closedAt,
+    updatedAt: row.updatedAt!,
+  };
+}
+
+/** The rooms with these keys, one statement for all of them; rooms never seen are simply absent. */
+export async function findRoomsByKey(db: Queryable, keys: readonly RoomKey[]): Promise<RoomView[]> {
+  if (keys.length === 0) return [];
+  const wanted = sql.join(
+    keys.map((key) => sql`(${key.appId}, ${key.roomId})`),
+    sql`, `,
+  );
+  const rows = await selectRoomViews(db).where(sql`(${rooms.appId}, ${rooms.roomId}) in (${wanted})`);
+  return rows.map(toRoomView);
+}
+
+export interface RoomListing {
+  appId: string;
+  /** Only rooms with someone in them. */
+  occupiedOnly: boolean;
+}
+
+function listingConditions(listing: RoomListing): SQL {
+  return and(eq(rooms.appId, listing.appId), listing.occupiedOnly ? gt(rooms.memberCount, 0) : undefined)!;
+}
+
+/** Rooms of an app by room id, the page after `afterRoomId`. Room ids are unique within an app, so pages never overlap. */
+export async function findRoomPage(
+  db: Queryable,
+  listing: RoomListing,
+  page: { afterRoomId: string | null; limit: number },
+): Promise<RoomView[]> {
+  const rows = await selectRoomViews(db)
+    .where(and(listingConditions(listing), page.afterRoomId === null ? undefined : gt(rooms.roomId, page.afterRoomId)))
+    .orderBy(asc(rooms.roomId))
+    .limit(page.limit);
+  return rows.map(toRoomView);
+}
+
+export async function countRooms(db: Queryable, listing: RoomListing): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(rooms).where(listingConditions(listing));
+  return row?.n ?? 0;
+}
+
+export interface MemberPageQuery {
+  roles: CodeSelection | null;
+  after: MemberPosition | null;
+  limit: number;
+}
+
+function presentMemberConditions(roomPk: SQL | number, query: Pick<MemberPageQuery, 'roles'>): SQL {
+  return and(
+    eq(roomMembers.roomPk, roomPk),
+    // Tombstones (ended sessions kept for ordering) are never members; this is also the partial index's predicate.
+    isNull(roomMembers.logoutAt),
+    query.roles === null ? undefined : codeIn(roomMembers.roleCode, query.roles),
+  )!;
+}
+
+/**
+ * One page of present members for each of several rooms, in one statement: a lateral subquery
+ * per room walks the (room_pk, login_at, user_account) index of present members.
+ */
+export async function findMemberPages(
+  db: Queryable,
+  roomPks: readonly number[],
+  query: MemberPageQuery,
+): Promise<Map<number, PresentMember[]>> {
+  const pages = new Map<number, PresentMember[]>(roomPks.map((pk) => [pk, []]));
+  if (roomPks.length === 0 || query.limit === 0) return pages;
+  const { after } = query;
+  const page = db
+    .select({
+      userAccount: roomMembers.userAccount,
+      nickname: roomMembers.nickname,
+      sessionId: roomMembers.sessionId,
+      roleCode: roomMembers.roleCode,
+      loginAt: roomMembers.loginAt,
+    })
+    .from(roomMembers)
+    .where(
+      and(
+        presentMemberConditions(sql`${rooms.id}`, query),
+        after === null
+          ? undefined
+          : sql`(${roomMembers.loginAt}, ${roomMembers.userAccount}) > (${after.loginAt.toISOString()}::timestamptz, ${after.userAccount})`,
+      ),
+    )
+    .orderBy(asc(roomMembers.loginAt), asc(roomMembers.userAccount))
+    .limit(query.limit)
+    .as('page');
+  const rows = await db
+    .select({
+      roomPk: rooms.id,
+      userAccount: page.userAccount,
+      nickname: page.nickname,
+      sessionId: page.sessionId,
+      roleCode: page.roleCode,
+      loginAt: page.loginAt,
+    })
+    .from(rooms)
+    .innerJoinLateral(page, sql`true`)
+    .where(inArray(rooms.id, [...roomPks]))
+    .orderBy(asc(rooms.id), asc(page.loginAt), asc(page.userAccount));
+  for (const row of rows) {
+    // A present member has always logged in: login_at is null only on tombstones of legacy logouts.
+    pages.get(row.roomPk)!.push({ ...row, loginAt: row.loginAt! });
+  }
+  return pages;
+}
+
+/** How many members with one of `roles` each room has now. */
+export async function countMembersByRole(
+  db: Queryable,
+  roomPks: readonly number[],
+  roles: CodeSelection,
+): Promise<Map<number, number>> {
+  const counts = new Map<number, number>(roomPks.map((pk) => [pk, 0]));
+  if (roomPks.length === 0) return counts;
+  const rows = await db
+    .select({ roomPk: roomMembers.roomPk, n: count() })
+    .from(roomMembers)
+    .where(
+      and(
+        inArray(roomMembers.roomPk, [...roomPks]),
+        isNull(roomMembers.logoutAt),
+        codeIn(roomMembers.roleCode, roles),
+      ),
+    )
+    .groupBy(roomMembers.roomPk);
+  for (const row of rows) counts.set(row.roomPk, row.n);
+  return counts;
+}
+

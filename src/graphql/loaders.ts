@@ -1,0 +1,81 @@
+import DataLoader from 'dataloader';
+import type { Database } from '../db/client.js';
+import type { CodeSelection } from '../db/code-selection.js';
+import { findLogoutsById, type LogoutRecord } from '../db/logout-history.js';
+import {
+  countMembersByRole,
+  findMemberPages,
+  findRoomsByKey,
+  type MemberPageQuery,
+  type PresentMember,
+  type RoomKey,
+  type RoomView,
+} from '../db/room-queries.js';
+
+/**
+ * Batching for fields resolved once per item of a list (the room of each logout, the members of
+ * each room): every such field resolved in one tick becomes one SQL statement. Nothing is cached
+ * across ticks: a subscription keeps its context for as long as it runs, and must not answer with
+ * the room as it was when it started.
+ */
+export interface Loaders {
+  roomByKey: DataLoader<RoomKey, RoomView | null>;
+  logoutById: DataLoader<number, LogoutRecord | null>;
+  members: DataLoader<{ roomPk: number; query: MemberPageQuery }, PresentMember[]>;
+  memberCount: DataLoader<{ roomPk: number; roles: CodeSelection }, number>;
+}
+
+const roomKeyText = (key: RoomKey) => JSON.stringify([key.appId, key.roomId]);
+
+export function createLoaders(db: Database): Loaders {
+  return {
+    roomByKey: new DataLoader(
+      async (keys) => {
+        const found = new Map((await findRoomsByKey(db, keys)).map((room) => [roomKeyText(room), room]));
+        return keys.map((key) => found.get(roomKeyText(key)) ?? null);
+      },
+      { cache: false },
+    ),
+    logoutById: new DataLoader(
+      async (ids) => {
+        const found = new Map((await findLogoutsById(db, ids)).map((logout) => [logout.id, logout]));
+        return ids.map((id) => found.get(id) ?? null);
+      },
+      { cache: false },
+    ),
+    members: new DataLoader(
+      (requests) =>
+        // Rooms asked for with the same arguments (the usual case: one field of a list) share a statement.
+        inGroups(requests, (request) => JSON.stringify(request.query), async (group) => {
+          const pages = await findMemberPages(db, group.map((request) => request.roomPk), group[0]!.query);
+          return group.map((request) => pages.get(request.roomPk) ?? []);
+        }),
+      { cache: false },
+    ),
+    memberCount: new DataLoader(
+      (requests) =>
+        inGroups(requests, (request) => JSON.stringify(request.roles), async (group) => {
+          const counts = await countMembersByRole(db, group.map((request) => request.roomPk), group[0]!.roles);
+          return group.map((request) => counts.get(request.roomPk) ?? 0);
+        }),
+      { cache: false },
+    ),
+  };
+}
+
+/** Splits a batch by `groupKey`, loads each group, and returns the answers in the batch's order. */
+async function inGroups<K, V>(keys: readonly K[], groupKey: (key: K) => string, load: (group: K[]) => Promise<V[]>): Promise<V[]> {
+  const groups = new Map<string, number[]>();
+  keys.forEach((key, index) => {
+    const id = groupKey(key);
+    groups.set(id, [...(groups.get(id) ?? []), index]);
+  });
+  const answers = new Array<V>(keys.length);
+  await Promise.all(
+    [...groups.values()].map(async (indexes) => {
+      const values = await load(indexes.map((index) => keys[index]!));
+      indexes.forEach((index, i) => (answers[index] = values[i]!));
+    }),
+  );
+  return answers;
+}

@@ -1,0 +1,135 @@
+import type { PresentMember, RoomView } from '../db/room-queries.js';
+import { countRooms, findRoomPage } from '../db/room-queries.js';
+import { roleCodesFor, userRole } from '../presence/codes.js';
+import { resolveAppId } from './app-scope.js';
+import { builder } from './builder.js';
+import { UserRoleEnum } from './enums.js';
+import { decodeCursor, emptyPage, encodeCursor, isInstantMs, pageArgs, pageOf, pageSize } from './pagination.js';
+
+/** Rooms and who is in them now. */
+
+export type RoomShape = RoomView;
+export type RoomMemberShape = Omit<PresentMember, 'roomPk'> & { room: RoomShape };
+
+export const Room = builder.objectRef<RoomShape>('Room');
+export const RoomMember = builder.objectRef<RoomMemberShape>('RoomMember');
+
+/** A Room's global id names the room by app and room id, so it means the same room on any replica or restore. */
+export function roomNodeId(room: { appId: string; roomId: string }): string {
+  return `${room.appId}:${room.roomId}`;
+}
+
+export function parseRoomNodeId(id: string): { appId: string; roomId: string } | null {
+  // App ids are digits, so the first colon is the separator; a room id may contain colons.
+  const match = /^(\d+):(.+)$/s.exec(id);
+  return match ? { appId: match[1]!, roomId: match[2]! } : null;
+}
+
+const RoomMemberConnection = builder.connectionObject(
+  { type: RoomMember, name: 'RoomMemberConnection' },
+  { name: 'RoomMemberEdge' },
+);
+
+const memberCursor = (member: PresentMember) => encodeCursor('members', [member.loginAt.getTime(), member.userAccount]);
+const memberPosition = (parts: unknown[]) => {
+  const [loginAtMs, userAccount] = parts;
+  return parts.length === 2 && isInstantMs(loginAtMs) && typeof userAccount === 'string'
+    ? { loginAt: new Date(loginAtMs), userAccount }
+    : undefined;
+};
+
+Room.implement({
+  description: 'A ZEGO room, identified within its app by roomId, as it is now.',
+  interfaces: [builder.nodeInterfaceRef()],
+  fields: (t) => ({
+    id: t.globalID({ resolve: (room) => ({ type: 'Room', id: roomNodeId(room) }) }),
+    appId: t.exposeString('appId'),
+    roomId: t.exposeString('roomId'),
+    roomSeq: t.exposeString('roomSeq', {
+      nullable: true,
+      description: 'The current lifecycle of the room (ZEGO room_seq), as an exact decimal; null while unknown.',
+    }),
+    isOpen: t.exposeBoolean('isOpen', { description: 'Whether the current lifecycle has neither been closed nor replaced by a newer one.' }),
+    memberCount: t.exposeInt('memberCount', { description: 'How many users are in the room now.' }),
+    members: t.field({
+      type: RoomMemberConnection,
+      description: 'Who is in the room now, earliest login first.',
+      args: {
+        ...pageArgs(),
+        role: t.arg({ type: UserRoleEnum, description: 'Only members with this role.' }),
+      },
+      resolve: async (room, args, { loaders }) => {
+        const limit = pageSize(args.first);
+        const after = decodeCursor('members', args.after, memberPosition);
+        const roles = args.role == null ? null : roleCodesFor([args.role]);
+        const rows = await loaders.members.load({ roomPk: room.pk, query: { roles, after, limit: limit + 1 } });
+        return pageOf(
+          rows,
+          limit,
+          memberCursor,
+          ({ roomPk: _, ...member }) => ({ ...member, room }),
+          async () => (roles === null ? room.memberCount : loaders.memberCount.load({ roomPk: room.pk, roles })),
+        );
+      },
+    }),
+    createdAt: t.expose('createdAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When ZEGO created the current lifecycle (room_create); null when that callback was not received.',
+    }),
+    closedAt: t.expose('closedAt', { type: 'DateTime', nullable: true, description: 'When the current lifecycle was closed (room_close).' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When an event last changed this room.' }),
+  }),
+});
+
+RoomMember.implement({
+  description: 'A user present in a room now, with the session that is current.',
+  fields: (t) => ({
+    userAccount: t.exposeString('userAccount'),
+    nickname: t.exposeString('nickname'),
+    sessionId: t.exposeString('sessionId', { description: 'ZEGO session_id, as an exact decimal.' }),
+    role: t.field({ type: UserRoleEnum, resolve: (member) => userRole(member.roleCode) }),
+    roleCode: t.exposeInt('roleCode', { description: "ZEGO's user_role code as sent." }),
+    loginAt: t.expose('loginAt', { type: 'DateTime' }),
+    room: t.field({ type: Room, resolve: (member) => member.room }),
+  }),
+});
+
+const RoomConnection = builder.connectionObject({ type: Room, name: 'RoomConnection' }, { name: 'RoomEdge' });
+
+const roomCursor = (room: RoomView) => encodeCursor('rooms', [room.roomId]);
+const roomPosition = (parts: unknown[]) => (parts.length === 1 && typeof parts[0] === 'string' ? parts[0] : undefined);
+
+builder.queryFields((t) => ({
+  room: t.field({
+    type: Room,
+    nullable: true,
+    description: 'A room by its id; null for a room this service has never seen.',
+    args: {
+      appId: t.arg.string({ description: 'Required once the service holds data of more than one app.' }),
+      roomId: t.arg.string({ required: true }),
+    },
+    resolve: async (_root, args, { db, loaders }) => {
+      const appId = await resolveAppId(db, args.appId);
+      return appId === null ? null : loaders.roomByKey.load({ appId, roomId: args.roomId });
+    },
+  }),
+  rooms: t.field({
+    type: RoomConnection,
+    description: 'The rooms of an app, by roomId.',
+    args: {
+      appId: t.arg.string({ description: 'Required once the service holds data of more than one app.' }),
+      occupiedOnly: t.arg.boolean({ description: 'Only rooms with at least one member now.' }),
+      ...pageArgs(),
+    },
+    resolve: async (_root, args, { db }) => {
+      const limit = pageSize(args.first);
+      const afterRoomId = decodeCursor('rooms', args.after, roomPosition);
+      const appId = await resolveAppId(db, args.appId);
+      if (appId === null) return emptyPage<RoomView>();
+      const listing = { appId, occupiedOnly: args.occupiedOnly ?? false };
+      const rows = await findRoomPage(db, listing, { afterRoomId, limit: limit + 1 });
+      return pageOf(rows, limit, roomCursor, (room) => room, () => countRooms(db, listing));
+    },
+  }),
+}));

@@ -1,0 +1,31 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const src = new URL('../src/', import.meta.url).pathname;
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const nested = await Promise.all(
+    entries.map((entry) => (entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : Promise.resolve(entry.name.endsWith('.ts') ? [join(dir, entry.name)] : []))),
+  );
+  return nested.flat();
+}
+
+const importsOf = (text: string) => [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((match) => match[1]!);
+
+describe('dependency direction', () => {
+  it('keeps the data layer and the domain free of GraphQL and HTTP', async () => {
+    const offending: string[] = [];
+    for (const layer of ['db', 'presence']) {
+      for (const file of await sourceFiles(join(src, layer))) {
+        for (const target of importsOf(await readFile(file, 'utf8'))) {
+          if (/(^|\/)(graphql|http|callbacks)(\/|$)|^graphql(-yoga)?$|^@pothos\/|^fastify$/.test(target)) {
+            offending.push(`${relative(src, file)} imports ${target}`);
+          }
+        }
+      }
+    }
+    expect(offending).toEqual([]);
+  });
+});
