@@ -5,12 +5,12 @@ import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createGraphQLServer, type GraphQLServer } from './graphql/yoga.js';
 import { graphqlRoutes } from './http/graphql-route.js';
+import { attachGraphQLWebSocket, type GraphQLWebSocket } from './http/graphql-ws.js';
 import { healthRoutes } from './http/health.js';
 import { createPresence, type Presence } from './presence/ingest.js';
 import { createNoticeBus, type NoticeBus } from './pubsub/bus.js';
+import { createLiveFeeds, type LiveFeeds } from './pubsub/feeds.js';
 import { feedFromBus } from './pubsub/listener.js';
-import { LogoutFeed } from './pubsub/logout-feed.js';
-import { PresenceFeeds } from './pubsub/presence-feeds.js';
 import { noticeOf } from './pubsub/publish.js';
 
 export interface AppOptions {
@@ -18,12 +18,6 @@ export interface AppOptions {
   database?: DatabaseHandle;
   /** Clock for the callback timestamp window (tests move it). */
   now?: () => number;
-}
-
-/** Where subscribers on this instance are fed from. */
-export interface LiveFeeds {
-  presence: PresenceFeeds;
-  logouts: LogoutFeed;
 }
 
 export interface RunningApp {
@@ -41,13 +35,12 @@ export interface App {
   stop(): Promise<void>;
 }
 
-// A lost notice (an instance that died between commit and publish) delays a change by at most this.
-const CATCH_UP_INTERVAL_MS = 5_000;
 // In-flight requests get this long to finish on stop before their connections are cut.
 const STOP_GRACE_MS = 10_000;
 
 interface Running {
   app: RunningApp;
+  webSocket: GraphQLWebSocket;
   presence: Presence;
   bus: NoticeBus;
   ownsDatabase: boolean;
@@ -65,18 +58,20 @@ export function createApp(config: Config, options: AppOptions = {}): App {
     const bus = createNoticeBus(config.redisUrl);
     try {
       await migrateDatabase(database);
-      const feeds: LiveFeeds = { presence: new PresenceFeeds(database.db), logouts: new LogoutFeed(database.db) };
+      const feeds = createLiveFeeds(database.db);
       const stopFeeding = feedFromBus(bus, feeds);
-      const catchUp = setInterval(() => void feeds.presence.catchUp(), CATCH_UP_INTERVAL_MS);
+      // A lost notice (an instance that died between commit and publish) delays a change by at most this.
+      const catchUp = setInterval(() => void feeds.presence.catchUp(), config.liveCatchUpS * 1000);
       catchUp.unref();
       const presence = createPresence(database.db, { onCommitted: (applied) => bus.publish(noticeOf(applied)) });
-      const { http, graphql } = buildHttp(config, database, presence, options);
+      const { http, graphql } = buildHttp(config, database, presence, feeds, options);
+      const webSocket = attachGraphQLWebSocket(http.server, graphql, { production: config.production });
       const address = await listen(http, config);
       const release = () => {
         clearInterval(catchUp);
         stopFeeding();
       };
-      running = { app: { ...address, database, http, feeds, graphql }, presence, bus, ownsDatabase, release };
+      running = { app: { ...address, database, http, feeds, graphql }, webSocket, presence, bus, ownsDatabase, release };
       return running.app;
     } catch (error) {
       await bus.close();
@@ -87,8 +82,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
 
   async function stop(): Promise<void> {
     if (!running) return;
-    const { app, presence, bus, ownsDatabase, release } = running;
+    const { app, webSocket, presence, bus, ownsDatabase, release } = running;
     running = undefined;
+    await webSocket.close();
     const cutOff = setTimeout(() => app.http.server.closeAllConnections(), STOP_GRACE_MS);
     try {
       await app.http.close();
@@ -109,6 +105,7 @@ function buildHttp(
   config: Config,
   database: DatabaseHandle,
   presence: Presence,
+  feeds: LiveFeeds,
   options: AppOptions,
 ): { http: FastifyInstance; graphql: GraphQLServer } {
   const http = Fastify({
@@ -137,7 +134,7 @@ function buildHttp(
       keepOtherCallback: (callback) => presence.keepOtherCallback(callback),
     }),
   );
-  const graphql = createGraphQLServer({ db: database.db, production: config.production, logger: http.log });
+  const graphql = createGraphQLServer({ db: database.db, feeds, production: config.production, logger: http.log });
   http.register(graphqlRoutes(graphql));
   return { http, graphql };
 }

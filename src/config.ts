@@ -27,6 +27,8 @@ export interface Config {
   timestampToleranceS: number;
   /** Redis that carries change notices between instances; without it they stay in this process. */
   redisUrl: string | null;
+  /** How often live feeds re-read their rooms' versions, in case a notice was lost. */
+  liveCatchUpS: number;
   production: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -101,6 +103,7 @@ const environmentSchema = z.object({
   }),
   ZEGO_TIMESTAMP_TOLERANCE_S: integerVar(300, 0, 10 * 365 * 24 * 3600),
   REDIS_URL: optionalText.refine((value) => value === undefined || /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL'),
+  LIVE_CATCH_UP_S: integerVar(5, 1, 3600),
   NODE_ENV: optionalText,
   LOG_LEVEL: optionalText.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -140,6 +143,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     callbackAuth,
     timestampToleranceS: vars.ZEGO_TIMESTAMP_TOLERANCE_S,
     redisUrl: vars.REDIS_URL ?? null,
+    liveCatchUpS: vars.LIVE_CATCH_UP_S,
     production,
     logLevel: vars.LOG_LEVEL ?? 'info',
   };

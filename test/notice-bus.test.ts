@@ -50,7 +50,7 @@ describe.runIf(postgresTarget)('two instances on one PostgreSQL, joined by Redis
     expect((await changes.next()).value).toMatchObject({ kind: 'JOINED', userAccount: 'a', version: 1 });
     await postCallback(first.url, signed(logoutEvent({ ...room, user: 'a', session: '1', loginAt: 1000, at: 2000, reason: 1 })));
     expect((await changes.next()).value).toMatchObject({ kind: 'LEFT', userAccount: 'a', version: 2 });
-    expect((await nextLogout).value).toMatchObject({ userAccount: 'a', logoutReason: 1 });
+    expect((await nextLogout).value).toMatchObject({ userAccount: 'a', reasonCode: 1 });
     await changes.return?.();
     await logouts.return?.();
   });

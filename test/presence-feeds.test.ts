@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import type { RoomEventRow } from '../src/db/presence-log.js';
+import type { LogoutRecord } from '../src/db/logout-history.js';
 import { databaseTargets, type TestDatabase } from './support/databases.js';
 import { tableCounts } from './support/rows.js';
 import { startService, type TestService } from './support/service.js';
@@ -52,12 +52,12 @@ describe.each(databaseTargets())('live feeds fed through the database ($name)', 
   });
 
   it('hands new logouts to logout followers, filtered', async () => {
-    const logouts = service.feeds.logouts.follow((row: RoomEventRow) => row.roomId === 'followed');
+    const logouts = service.feeds.logouts.follow((row: LogoutRecord) => row.roomId === 'followed');
     const next = logouts.next();
     await postCallback(service.url, signed(logoutEvent({ appId: '80', roomId: 'other', user: 'x', session: '7', loginAt: 1, at: 2 })));
     await postCallback(service.url, signed(logoutEvent({ appId: '80', roomId: 'followed', user: 'y', session: '8', loginAt: 1, at: 2, reason: 3 })));
     const { value } = await next;
-    expect(value).toMatchObject({ roomId: 'followed', userAccount: 'y', logoutReason: 3 });
+    expect(value).toMatchObject({ roomId: 'followed', userAccount: 'y', reasonCode: 3 });
     await logouts.return?.();
     expect(service.feeds.logouts.subscriberCount).toBe(0);
   });

@@ -1,34 +1,5 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-
-/** The real entry point (`npm start` runs it): starts from the environment, stops on a signal. */
-function startMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
-  createInterface({ input: child.stderr }).on('line', (line) => lines.push(line));
-  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  const listening = new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const line = lines.find((l) => l.includes('presence service listening'));
-      if (line) {
-        clearInterval(timer);
-        resolve((JSON.parse(line) as { url: string }).url);
-      }
-    }, 50);
-    void exited.then(() => {
-      clearInterval(timer);
-      reject(new Error(`exited before listening:\n${lines.join('\n')}`));
-    });
-  });
-  listening.catch(() => {}); // a test that expects an early exit never awaits it
-  return { child, lines, exited, listening };
-}
+import { startMain } from './support/process.js';
 
 describe('the service process', () => {
   it('starts on the embedded database, serves, and stops cleanly on SIGTERM', async () => {

@@ -17,6 +17,12 @@ export function codeIn(column: Column, selection: CodeSelection): SQL {
   return parts.length === 0 ? sql`false` : or(...parts)!;
 }
 
+/** The same selection, for a row already in memory (a live subscription's filter). */
+export function isCodeSelected(selection: CodeSelection, code: number | null): boolean {
+  if (code !== null && selection.codes.includes(code)) return true;
+  return selection.otherThan !== null && (code === null || !selection.otherThan.includes(code));
+}
+
 /**
  * The code itself when it is one of `known`, else null: grouping by this puts every unknown code
  * in one bucket. The codes are this service's own constants, written inline so that the grouping

@@ -1,6 +1,6 @@
 import { and, count, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from './client.js';
-import { codeIn, type CodeSelection } from './code-selection.js';
+import { codeIn, isCodeSelected, type CodeSelection } from './code-selection.js';
 import { roomEvents } from './schema.js';
 
 /** Reading the logout history: every room_logout callback ever applied, newest first. */
@@ -58,6 +58,19 @@ export function logoutConditions(criteria: LogoutCriteria): SQL {
     criteria.from == null ? undefined : gte(roomEvents.logoutAt, criteria.from),
     criteria.to == null ? undefined : lt(roomEvents.logoutAt, criteria.to),
   )!;
+}
+
+/** `logoutConditions`, for a logout already in memory (a live subscription's filter). */
+export function matchesLogoutCriteria(criteria: LogoutCriteria, logout: LogoutRecord): boolean {
+  return (
+    logout.appId === criteria.appId &&
+    (criteria.roomId == null || logout.roomId === criteria.roomId) &&
+    (criteria.userAccount == null || logout.userAccount === criteria.userAccount) &&
+    (criteria.reasons == null || isCodeSelected(criteria.reasons, logout.reasonCode)) &&
+    (criteria.roles == null || isCodeSelected(criteria.roles, logout.roleCode)) &&
+    (criteria.from == null || logout.logoutAt >= criteria.from) &&
+    (criteria.to == null || logout.logoutAt < criteria.to)
+  );
 }
 
 const logoutColumns = {

@@ -1,12 +1,11 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Queryable } from './client.js';
-import { presenceChanges, roomEvents, rooms } from './schema.js';
+import { presenceChanges, rooms } from './schema.js';
 import { tuples } from './sql-fragments.js';
 
-/** Reading the presence change log and the logouts that live subscribers are fed from. */
+/** Reading the presence change log that live subscribers are fed from. */
 
 export type PresenceChangeRow = typeof presenceChanges.$inferSelect;
-export type RoomEventRow = typeof roomEvents.$inferSelect;
 
 /** The room's changes after `afterVersion`, oldest first. */
 export async function loadPresenceChanges(
@@ -44,13 +43,4 @@ export async function loadPresenceVersions(
     .select({ appId: rooms.appId, roomId: rooms.roomId, version: rooms.version })
     .from(rooms)
     .where(sql`(${rooms.appId}, ${rooms.roomId}) in (${tuples(keys.map((k) => [sql`${k.appId}`, sql`${k.roomId}`]))})`);
-}
-
-export async function loadLogoutEvents(db: Queryable, ids: number[]): Promise<RoomEventRow[]> {
-  if (ids.length === 0) return [];
-  return db
-    .select()
-    .from(roomEvents)
-    .where(and(inArray(roomEvents.id, ids), eq(roomEvents.event, 'room_logout')))
-    .orderBy(asc(roomEvents.id));
 }

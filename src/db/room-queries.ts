@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm';
-import type { Queryable } from './client.js';
+import type { Database, Queryable } from './client.js';
 import { codeIn, type CodeSelection } from './code-selection.js';
 import { roomLifecycles, roomMembers, rooms } from './schema.js';
 
@@ -17,6 +17,8 @@ export interface RoomView extends RoomKey {
   roomSeq: string | null;
   isOpen: boolean;
   memberCount: number;
+  /** The version of the room's newest presence change. */
+  version: number;
   createdAt: Date | null;
   closedAt: Date | null;
   updatedAt: Date;
@@ -44,6 +46,7 @@ const roomViewColumns = {
   roomId: rooms.roomId,
   roomSeq: rooms.currentSeq,
   memberCount: rooms.memberCount,
+  version: rooms.version,
   updatedAt: rooms.updatedAt,
   lifecycleSeq: roomLifecycles.roomSeq,
   createdAt: roomLifecycles.createdAt,
@@ -69,6 +72,7 @@ function toRoomView(row: RoomViewRow): RoomView {
     // A lifecycle is open until it is closed or a newer one replaces it.
     isOpen: row.lifecycleSeq !== null && row.closedAt === null && row.supersededAt === null,
     memberCount: row.memberCount!,
+    version: row.version!,
     createdAt: row.createdAt,
     closedAt: row.closedAt,
     updatedAt: row.updatedAt!,
@@ -204,3 +208,32 @@ export async function countMembersByRole(
   return counts;
 }
 
+
+/** A room and everyone in it, as of one presence version. */
+export interface RoomSnapshot {
+  /** Null for a room never seen. */
+  room: RoomView | null;
+  members: PresentMember[];
+}
+
+// Larger than any ZEGO room: the snapshot is meant to be whole.
+const SNAPSHOT_MEMBER_LIMIT = 1_000_000;
+
+/** Reads the room and its members in one repeatable-read transaction, so that both are of the same version. */
+export async function readRoomSnapshot(db: Database, key: RoomKey): Promise<RoomSnapshot> {
+  return db.transaction(
+    async (tx) => {
+      const [room] = await findRoomsByKey(tx, [key]);
+      if (!room) return { room: null, members: [] };
+      const pages = await findMemberPages(tx, [room.pk], { roles: null, after: null, limit: SNAPSHOT_MEMBER_LIMIT });
+      return { room, members: pages.get(room.pk) ?? [] };
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+}
+
+/** The app of some room with this id, if any app has one (for a subscription begun before any data). */
+export async function findAppOfRoom(db: Queryable, roomId: string): Promise<string | null> {
+  const [row] = await db.select({ appId: rooms.appId }).from(rooms).where(eq(rooms.roomId, roomId)).limit(1);
+  return row?.appId ?? null;
+}

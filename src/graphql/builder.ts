@@ -30,6 +30,7 @@ export const builder = new SchemaBuilder<{
 });
 
 builder.queryType({});
+builder.subscriptionType({});
 
 builder.globalConnectionField('totalCount', (t) =>
   t.int({

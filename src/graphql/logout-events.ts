@@ -1,4 +1,4 @@
-import { countLogouts, findLogoutPage, type LogoutCriteria, type LogoutRecord } from '../db/logout-history.js';
+import { countLogouts, findLogoutPage, matchesLogoutCriteria, type LogoutCriteria, type LogoutRecord } from '../db/logout-history.js';
 import { logoutReason, reasonCodesFor, roleCodesFor, userRole } from '../presence/codes.js';
 import { resolveAppId } from './app-scope.js';
 import { builder } from './builder.js';
@@ -109,5 +109,23 @@ builder.queryField('logoutEvents', (t) =>
       const rows = await findLogoutPage(db, criteria, { after, limit: limit + 1 });
       return pageOf(rows, limit, logoutCursor, (logout) => logout, () => countLogouts(db, criteria));
     },
+  }),
+);
+
+builder.subscriptionField('logoutEvents', (t) =>
+  t.field({
+    type: LogoutEvent,
+    description: 'Every new logout matching the filter, as it is stored.',
+    args: { filter: t.arg({ type: LogoutEventFilter }) },
+    subscribe: async (_root, args, { db, feeds }) => {
+      const appId = await resolveAppId(db, args.filter?.appId);
+      let criteria = appId === null ? null : logoutCriteria(args.filter, appId);
+      return feeds.logouts.follow((logout) => {
+        // Before any app has data, the first app whose logouts arrive is the one followed.
+        criteria ??= logoutCriteria(args.filter, logout.appId);
+        return matchesLogoutCriteria(criteria, logout);
+      });
+    },
+    resolve: (logout) => logout,
   }),
 );

@@ -1,4 +1,5 @@
-import type { PresentMember, RoomView } from '../db/room-queries.js';
+import { isCodeSelected } from '../db/code-selection.js';
+import type { MemberPosition, PresentMember, RoomView } from '../db/room-queries.js';
 import { countRooms, findRoomPage } from '../db/room-queries.js';
 import { roleCodesFor, userRole } from '../presence/codes.js';
 import { resolveAppId } from './app-scope.js';
@@ -8,7 +9,11 @@ import { decodeCursor, emptyPage, encodeCursor, isInstantMs, pageArgs, pageOf, p
 
 /** Rooms and who is in them now. */
 
-export type RoomShape = RoomView;
+/**
+ * A room as resolved. A presence SNAPSHOT carries the members it was read with, so that its
+ * `members` are of exactly the version its cursor names.
+ */
+export type RoomShape = RoomView & { snapshotMembers?: PresentMember[] };
 export type RoomMemberShape = Omit<PresentMember, 'roomPk'> & { room: RoomShape };
 
 export const Room = builder.objectRef<RoomShape>('Room');
@@ -38,6 +43,37 @@ const memberPosition = (parts: unknown[]) => {
     : undefined;
 };
 
+/**
+ * The members of a list (in the database's order: login time, then user) after a cursor's
+ * position. The cursor's own member is looked up first, since the database may order user ids
+ * by a collation JavaScript does not share.
+ */
+function membersAfter(members: PresentMember[], position: MemberPosition | null): PresentMember[] {
+  if (position === null) return members;
+  const at = members.findIndex((m) => m.loginAt.getTime() === position.loginAt.getTime() && m.userAccount === position.userAccount);
+  if (at >= 0) return members.slice(at + 1);
+  return members.filter(
+    (m) => m.loginAt.getTime() > position.loginAt.getTime() || (m.loginAt.getTime() === position.loginAt.getTime() && m.userAccount > position.userAccount),
+  );
+}
+
+/** What a room never seen looks like: empty, closed, in no lifecycle yet. */
+export function unseenRoom(key: { appId: string; roomId: string }): RoomShape {
+  return {
+    pk: 0,
+    appId: key.appId,
+    roomId: key.roomId,
+    roomSeq: null,
+    isOpen: false,
+    memberCount: 0,
+    version: 0,
+    createdAt: null,
+    closedAt: null,
+    updatedAt: new Date(),
+    snapshotMembers: [],
+  };
+}
+
 Room.implement({
   description: 'A ZEGO room, identified within its app by roomId, as it is now.',
   interfaces: [builder.nodeInterfaceRef()],
@@ -62,6 +98,15 @@ Room.implement({
         const limit = pageSize(args.first);
         const after = decodeCursor('members', args.after, memberPosition);
         const roles = args.role == null ? null : roleCodesFor([args.role]);
+        if (room.snapshotMembers) {
+          const selected = membersAfter(
+            room.snapshotMembers.filter((m) => roles === null || isCodeSelected(roles, m.roleCode)),
+            after,
+          );
+          return pageOf(selected.slice(0, limit + 1), limit, memberCursor, ({ roomPk: _, ...member }) => ({ ...member, room }), async () =>
+            roles === null ? room.snapshotMembers!.length : room.snapshotMembers!.filter((m) => isCodeSelected(roles, m.roleCode)).length,
+          );
+        }
         const rows = await loaders.members.load({ roomPk: room.pk, query: { roles, after, limit: limit + 1 } });
         return pageOf(
           rows,

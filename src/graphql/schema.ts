@@ -3,6 +3,7 @@ import './rooms.js';
 import './logout-events.js';
 import './logout-stats.js';
 import './node.js';
+import './room-presence.js';
 
 /**
  * The GraphQL schema: each domain file registers its types and fields on import. Not sorted:

@@ -2,12 +2,14 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError, createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Database } from '../db/client.js';
+import type { LiveFeeds } from '../pubsub/feeds.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
 import { createGraphQLContext, type GraphQLContext } from './context.js';
 import { schema } from './schema.js';
 
 export interface GraphQLServerOptions {
   db: Database;
+  feeds: LiveFeeds;
   production: boolean;
   logger: FastifyBaseLogger;
 }
@@ -20,10 +22,10 @@ export type GraphQLServer = YogaServerInstance<GraphQLServerContext, GraphQLCont
  * GraphQL over HTTP and SSE, framework-neutral: the HTTP route hands it requests, and a WebSocket
  * server can run operations through the same plugins with `getEnveloped`.
  */
-export function createGraphQLServer({ db, production, logger }: GraphQLServerOptions): GraphQLServer {
+export function createGraphQLServer({ db, feeds, production, logger }: GraphQLServerOptions): GraphQLServer {
   return createYoga<GraphQLServerContext, GraphQLContext>({
     schema,
-    context: () => createGraphQLContext(db),
+    context: () => createGraphQLContext(db, feeds),
     graphiql: !production,
     landingPage: false,
     // Masking stays on everywhere: only errors made for clients (with a code) pass through.

@@ -1,6 +1,6 @@
 import { Repeater } from '@repeaterjs/repeater';
 import type { Database } from '../db/client.js';
-import { loadLogoutEvents, type RoomEventRow } from '../db/presence-log.js';
+import { findLogoutsById, type LogoutRecord } from '../db/logout-history.js';
 
 /**
  * New logouts, for every `logoutEvents` subscriber on this instance: each notice's logouts are
@@ -21,7 +21,7 @@ export class SubscriberTooSlowError extends Error {
 }
 
 export class LogoutFeed {
-  private readonly subscribers = new Set<(rows: RoomEventRow[]) => void>();
+  private readonly subscribers = new Set<(rows: LogoutRecord[]) => void>();
   private delivery: Promise<void> = Promise.resolve();
   private readonly maxBacklog: number;
 
@@ -40,9 +40,10 @@ export class LogoutFeed {
   onLogouts(ids: number[]): void {
     if (ids.length === 0 || this.subscribers.size === 0) return;
     this.delivery = this.delivery
-      .then(() => loadLogoutEvents(this.db, ids))
+      .then(() => findLogoutsById(this.db, ids))
       .then(
         (rows) => {
+          rows.sort((a, b) => a.id - b.id);
           for (const deliver of this.subscribers) deliver(rows);
         },
         // A failed read loses only this notice's live delivery; the logouts stay in the history.
@@ -51,11 +52,11 @@ export class LogoutFeed {
   }
 
   /** Logouts committed from now on that satisfy `matches`, until the consumer returns. */
-  follow(matches: (row: RoomEventRow) => boolean): AsyncIterableIterator<RoomEventRow> {
-    return new Repeater<RoomEventRow>(async (push, stop) => {
-      const backlog: RoomEventRow[] = [];
+  follow(matches: (row: LogoutRecord) => boolean): AsyncIterableIterator<LogoutRecord> {
+    return new Repeater<LogoutRecord>(async (push, stop) => {
+      const backlog: LogoutRecord[] = [];
       let wake: (() => void) | undefined;
-      const deliver = (rows: RoomEventRow[]) => {
+      const deliver = (rows: LogoutRecord[]) => {
         for (const row of rows) if (matches(row)) backlog.push(row);
         if (backlog.length > this.maxBacklog) stop(new SubscriberTooSlowError(this.maxBacklog));
         wake?.();

@@ -1,6 +1,7 @@
 import { Repeater } from '@repeaterjs/repeater';
 import type { Database } from '../db/client.js';
 import { loadPresenceChanges, loadPresenceVersions, type PresenceChangeRow } from '../db/presence-log.js';
+import { findAppOfRoom } from '../db/room-queries.js';
 import type { RoomVersionNotice } from './notices.js';
 
 /**
@@ -85,6 +86,8 @@ class RoomFeed {
 
 export class PresenceFeeds {
   private readonly feeds = new Map<string, RoomFeed>();
+  /** Subscribers of a room id whose app is not known yet (no app had data when they subscribed). */
+  private readonly awaitingApp = new Map<string, Set<(appId: string) => void>>();
   private readonly batchSize: number;
   private readonly cacheSize: number;
 
@@ -98,11 +101,38 @@ export class PresenceFeeds {
 
   /** Rooms watched on this instance (for metrics and leak checks). */
   get watchedRooms(): number {
-    return this.feeds.size;
+    return this.feeds.size + this.awaitingApp.size;
   }
 
   onRoomVersion(notice: RoomVersionNotice): void {
     this.feeds.get(keyOf(notice))?.advanceTo(notice.version);
+    this.appFound(notice.roomId, notice.appId);
+  }
+
+  /**
+   * Calls `onApp` once with the app of the first change to a room with this id, whichever app
+   * it is. Returns a function that stops waiting.
+   */
+  whenRoomAppears(roomId: string, onApp: (appId: string) => void): () => void {
+    let waiting = this.awaitingApp.get(roomId);
+    if (!waiting) this.awaitingApp.set(roomId, (waiting = new Set()));
+    const once = (appId: string) => onApp(appId);
+    waiting.add(once);
+    void findAppOfRoom(this.db, roomId).then(
+      (appId) => appId !== null && this.appFound(roomId, appId),
+      () => {},
+    );
+    return () => {
+      waiting.delete(once);
+      if (waiting.size === 0 && this.awaitingApp.get(roomId) === waiting) this.awaitingApp.delete(roomId);
+    };
+  }
+
+  private appFound(roomId: string, appId: string): void {
+    const waiting = this.awaitingApp.get(roomId);
+    if (!waiting) return;
+    this.awaitingApp.delete(roomId);
+    for (const onApp of waiting) onApp(appId);
   }
 
   /**
@@ -114,6 +144,10 @@ export class PresenceFeeds {
     for (let i = 0; i < watched.length; i += 500) {
       const versions = await loadPresenceVersions(this.db, watched.slice(i, i + 500)).catch(() => []);
       for (const room of versions) this.onRoomVersion(room);
+    }
+    for (const roomId of [...this.awaitingApp.keys()]) {
+      const appId = await findAppOfRoom(this.db, roomId).catch(() => null);
+      if (appId !== null) this.appFound(roomId, appId);
     }
   }
 
@@ -151,9 +185,12 @@ function followFeed(feed: RoomFeed, fromVersion: number, release: () => void): A
       stopped = true;
       wake?.();
     });
+    // A feed does not know the versions committed before it was created: read once to find out.
+    let mustRead = true;
     try {
       while (!stopped) {
-        if (feed.knownVersion > last) {
+        if (mustRead || feed.knownVersion > last) {
+          mustRead = false;
           const rows = await feed.load(last);
           for (const row of rows) {
             if (stopped) break;
@@ -163,7 +200,9 @@ function followFeed(feed: RoomFeed, fromVersion: number, release: () => void): A
           }
           if (rows.length > 0) continue;
         }
-        // No await between the check above and this promise: an advance cannot slip between them.
+        // Stopped while reading: do not wait for an advance that may never come.
+        if (stopped) break;
+        // No await between the checks above and this promise: neither an advance nor a stop can slip between them.
         await new Promise<void>((resolve) => (wake = resolve));
       }
     } catch (error) {
