@@ -14,7 +14,30 @@ async function sourceFiles(dir: string): Promise<string[]> {
 
 const importsOf = (text: string) => [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((match) => match[1]!);
 
+async function importsByFile(layer: string): Promise<[string, string][]> {
+  const found: [string, string][] = [];
+  for (const file of await sourceFiles(join(src, layer))) {
+    for (const target of importsOf(await readFile(file, 'utf8'))) found.push([relative(src, file), target]);
+  }
+  return found;
+}
+
 describe('dependency direction', () => {
+  it('keeps the data layer below everything: it imports no other layer of the service', async () => {
+    const offending = (await importsByFile('db')).filter(([, target]) => /^\.\.\/(presence|pubsub|graphql|http|callbacks)\//.test(target));
+    expect(offending).toEqual([]);
+  });
+
+  it('lets writes reach subscriptions only through pubsub: the domain imports neither pubsub nor GraphQL', async () => {
+    const offending = (await importsByFile('presence')).filter(([, target]) => /^\.\.\/(pubsub|graphql|http|callbacks)\//.test(target));
+    expect(offending).toEqual([]);
+  });
+
+  it('keeps pubsub free of GraphQL and HTTP', async () => {
+    const offending = (await importsByFile('pubsub')).filter(([, target]) => /^\.\.\/(graphql|http|callbacks)\/|^graphql(-yoga)?$|^@pothos\/|^fastify$/.test(target));
+    expect(offending).toEqual([]);
+  });
+
   it('keeps the data layer and the domain free of GraphQL and HTTP', async () => {
     const offending: string[] = [];
     for (const layer of ['db', 'presence']) {
