@@ -9,9 +9,20 @@ export type DatabaseLocation =
   | { kind: 'postgres'; url: string }
   | { kind: 'pglite'; dataDir: string | null };
 
-export interface AppSecret {
-  appId: string;
-  secret: string;
+export type ApiScope = 'presence' | 'history';
+export const API_SCOPES: readonly ApiScope[] = ['presence', 'history'];
+
+/** A GraphQL API token and what it may read. */
+export interface ApiToken {
+  token: string;
+  scopes: ReadonlySet<ApiScope>;
+}
+
+/** Limits on what one client may hold open. */
+export interface ConnectionLimits {
+  subscriptionsPerConnection: number;
+  /** WebSocket connections and SSE streams per client address; 0 for no limit. */
+  connectionsPerAddress: number;
 }
 
 /** How callbacks are authenticated: one secret for every app, or an allow-list with per-app secrets. */
@@ -29,6 +40,15 @@ export interface Config {
   redisUrl: string | null;
   /** How often live feeds re-read their rooms' versions, in case a notice was lost. */
   liveCatchUpS: number;
+  /** When set, every GraphQL operation needs one of these tokens; null leaves GraphQL open. */
+  apiTokens: readonly ApiToken[] | null;
+  limits: ConnectionLimits;
+  /** Serve introspection (on outside production; in production only when enabled). */
+  introspection: boolean;
+  /** Serve GraphiQL to browsers (likewise). */
+  graphiql: boolean;
+  /** Take the client address from X-Forwarded-For, for a service behind a load balancer. */
+  trustProxy: boolean;
   production: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -60,6 +80,37 @@ const integerVar = (fallback: number, min: number, max: number) =>
     }
     return n;
   });
+
+const booleanVar = optionalText.transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+  return z.NEVER;
+});
+
+/** `token:scope+scope` pairs. The scopes follow the last colon, so a token may contain colons. */
+const apiTokensVar = optionalText.transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  const tokens: ApiToken[] = [];
+  for (const [index, pair] of value.split(',').entries()) {
+    const entry = pair.trim();
+    if (entry === '') continue;
+    const colon = entry.lastIndexOf(':');
+    const token = colon < 0 ? '' : entry.slice(0, colon);
+    const scopes = colon < 0 ? [] : entry.slice(colon + 1).split('+').map((s) => s.trim());
+    // Entries are named by position: a token's text never goes into a message or a log.
+    if (token === '') ctx.addIssue({ code: 'custom', message: `entry ${index + 1}: is not <token>:<scope>[+<scope>]` });
+    const unknown = scopes.filter((s) => !(API_SCOPES as readonly string[]).includes(s));
+    if (scopes.length === 0 || unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `entry ${index + 1}: scopes must be presence and/or history, joined by +` });
+    }
+    if (tokens.some((t) => t.token === token)) ctx.addIssue({ code: 'custom', message: `entry ${index + 1}: the token is listed twice` });
+    tokens.push({ token, scopes: new Set(scopes as ApiScope[]) });
+  }
+  if (tokens.length === 0) ctx.addIssue({ code: 'custom', message: 'lists no token' });
+  return tokens;
+});
 
 const environmentSchema = z.object({
   PORT: integerVar(4000, 0, 65535),
@@ -104,6 +155,12 @@ const environmentSchema = z.object({
   ZEGO_TIMESTAMP_TOLERANCE_S: integerVar(300, 0, 10 * 365 * 24 * 3600),
   REDIS_URL: optionalText.refine((value) => value === undefined || /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL'),
   LIVE_CATCH_UP_S: integerVar(5, 1, 3600),
+  API_TOKENS: apiTokensVar,
+  MAX_SUBSCRIPTIONS_PER_CONNECTION: integerVar(100, 1, 100_000),
+  MAX_CONNECTIONS_PER_ADDRESS: integerVar(200, 0, 1_000_000),
+  GRAPHQL_INTROSPECTION: booleanVar,
+  GRAPHIQL: booleanVar,
+  TRUST_PROXY: booleanVar,
   NODE_ENV: optionalText,
   LOG_LEVEL: optionalText.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -144,6 +201,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timestampToleranceS: vars.ZEGO_TIMESTAMP_TOLERANCE_S,
     redisUrl: vars.REDIS_URL ?? null,
     liveCatchUpS: vars.LIVE_CATCH_UP_S,
+    apiTokens: vars.API_TOKENS ?? null,
+    limits: {
+      subscriptionsPerConnection: vars.MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      connectionsPerAddress: vars.MAX_CONNECTIONS_PER_ADDRESS,
+    },
+    introspection: vars.GRAPHQL_INTROSPECTION ?? !production,
+    graphiql: vars.GRAPHIQL ?? !production,
+    trustProxy: vars.TRUST_PROXY ?? false,
     production,
     logLevel: vars.LOG_LEVEL ?? 'info',
   };

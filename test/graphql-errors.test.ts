@@ -41,9 +41,19 @@ describe.each(databaseTargets())('GraphQL answers to bad requests ($name)', (tar
       expectUserError(await graphql(service.url, `{ logoutEvents(filter: { appId: "${appId}" }, first: ${first}) { totalCount } }`), 'first', /first must be between 0 and 500/);
       expectUserError(await graphql(service.url, `{ rooms(appId: "${appId}", first: ${first}) { totalCount } }`), 'first', /first/);
     }
-    const nested = await graphql(service.url, `{ room(appId: "${appId}", roomId: "r") { roomId members(first: 100000) { totalCount } } }`);
+    // Written into the query, it is refused before anything runs, pointing at the argument...
+    const nestedQuery = `{ room(appId: "${appId}", roomId: "r") { roomId members(first: 100000) { totalCount } } }`;
+    const nested = await graphql(service.url, nestedQuery);
     expectUserError(nested, 'first', /first/);
-    expect(nested.errors![0]!.path).toEqual(['room', 'members']);
+    expect(nested.errors![0]!.locations).toEqual([{ line: 1, column: nestedQuery.indexOf('first:') + 1 }]);
+    // ...and passed as a variable, by the field, with its path.
+    const variable = await graphql(
+      service.url,
+      `query ($n: Int) { room(appId: "${appId}", roomId: "r") { roomId members(first: $n) { totalCount } } }`,
+      { n: 100000 },
+    );
+    expectUserError(variable, 'first', /first/);
+    expect(variable.errors![0]!.path).toEqual(['room', 'members']);
   });
 
   it('accepts the edges of the range: first 0 and first 500', async () => {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
 import { databaseTargets, type TestDatabase } from './support/databases.js';
 import { queryData } from './support/graphql.js';
 import { queryRows } from './support/rows.js';
@@ -126,6 +127,7 @@ const STATS_QUERY = `query($filter: LogoutEventFilter, $groupBy: LogoutStatsGrou
 
 describe.each(databaseTargets())('GraphQL logout statistics ($name)', (target) => {
   let database: TestDatabase;
+  let handle: DatabaseHandle;
   let service: TestService;
 
   beforeAll(async () => {
@@ -134,19 +136,23 @@ describe.each(databaseTargets())('GraphQL logout statistics ($name)', (target) =
     if (database.location.kind === 'postgres') {
       const name = new URL(database.location.url).pathname.slice(1);
       await database.admin!.unsafe(`alter database ${name} set timezone to 'Asia/Kolkata'`);
+      // A pool opened after the change: every one of its connections starts in that zone.
+      handle = await openDatabase(database.location);
     } else {
-      await database.handle.db.execute(sql`set timezone to 'Asia/Kolkata'`);
+      handle = database.handle;
+      await handle.db.execute(sql`set timezone to 'Asia/Kolkata'`);
     }
-    service = await startService(database.handle);
+    service = await startService(handle);
     await postAll(service.url, all.map(callbackOf));
   });
   afterAll(async () => {
     await service?.app.stop();
+    if (handle !== database?.handle) await handle?.close();
     await database?.dispose();
   });
 
   it('runs in a database whose time zone is not UTC', async () => {
-    const [row] = await queryRows(database.handle.db, sql`select current_setting('TimeZone') as zone`);
+    const [row] = await queryRows(handle.db, sql`select current_setting('TimeZone') as zone`);
     expect(row).toEqual({ zone: 'Asia/Kolkata' });
   });
 

@@ -8,19 +8,25 @@ const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const postgresTarget = databaseTargets().find((t) => t.name === 'postgres');
 
 describe('the notice bus over Redis', () => {
-  it('carries a notice from one bus to another', async () => {
-    const a = createNoticeBus(redisUrl);
-    const b = createNoticeBus(redisUrl);
+  it('carries a notice from one bus to another of the same deployment only', async () => {
+    const a = createNoticeBus(redisUrl, 'bus-test');
+    const b = createNoticeBus(redisUrl, 'bus-test');
+    const stranger = createNoticeBus(redisUrl, 'another-deployment');
     try {
+      const overheard: unknown[] = [];
+      stranger.subscribe((notice) => overheard.push(notice), () => {});
       const received = new Promise((resolve) => b.subscribe(resolve, () => {}));
       // Subscribing is asynchronous: publish until the other side has joined.
       const notice = { rooms: [{ appId: '1', roomId: 'r', version: 3 }], logoutEventIds: [7] };
       const timer = setInterval(() => a.publish(notice), 50);
       expect(await received).toEqual(notice);
       clearInterval(timer);
+      // Another deployment on the same Redis hears nothing of this one.
+      expect(overheard).toEqual([]);
     } finally {
       await a.close();
       await b.close();
+      await stranger.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { CallbackAuth } from '../config.js';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import type { CallbackBody } from './body.js';
 import { scalarText } from './body.js';
 import { FieldError, isTrackedEvent, parseCommonFields, parseRoomEvent } from './payload.js';
@@ -68,12 +69,15 @@ export async function receiveCallback(receiver: CallbackReceiver, body: Callback
   }
 
   if (!isTrackedEvent(common.event)) {
-    await receiver.keepOtherCallback({
-      appId: common.appid,
-      event: common.event,
-      dedupKey: otherCallbackKey(body.fields),
-      payloadJson: body.payloadJson,
-    });
+    const stored = await unlessUnavailable(summary, () =>
+      receiver.keepOtherCallback({
+        appId: common.appid,
+        event: common.event,
+        dedupKey: otherCallbackKey(body.fields),
+        payloadJson: body.payloadJson,
+      }),
+    );
+    if (stored.status === 'unavailable') return stored.answer;
     return { status: 200, body: { ok: true, status: 'ignored' }, summary: { ...summary, outcome: 'ignored' } };
   }
 
@@ -85,10 +89,28 @@ export async function receiveCallback(receiver: CallbackReceiver, body: Callback
     throw error;
   }
   const roomSummary = { ...summary, roomId: event.roomId };
-  const outcome = await receiver.applyRoomEvent(event);
+  const result = await unlessUnavailable(roomSummary, () => receiver.applyRoomEvent(event));
+  if (result.status === 'unavailable') return result.answer;
+  const outcome = result.value;
   return outcome.status === 'applied'
     ? { status: 200, body: { ok: true, status: 'applied', eventId: String(outcome.eventId) }, summary: { ...roomSummary, outcome: 'applied' } }
     : { status: 200, body: { ok: true, status: 'duplicate' }, summary: { ...roomSummary, outcome: 'duplicate' } };
+}
+
+/** Runs a write; a database that cannot be reached is a 503, so that ZEGO retries later. */
+async function unlessUnavailable<T>(
+  summary: CallbackAnswer['summary'],
+  write: () => Promise<T>,
+): Promise<{ status: 'done'; value: T } | { status: 'unavailable'; answer: CallbackAnswer }> {
+  try {
+    return { status: 'done', value: await write() };
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    return {
+      status: 'unavailable',
+      answer: refuse(503, 'database_unavailable', 'the database is unavailable; retry later', { ...summary, outcome: 'database_unavailable' }),
+    };
+  }
 }
 
 /** An untracked event has no known content key: its content minus the per-delivery fields stands in. */

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import type { Metrics } from '../metrics.js';
+import { ROOM_EVENT_TYPES } from '../presence/events.js';
 import { BodyError, decodeText, parseFormBody, parseJsonBody, type CallbackBody } from './body.js';
 import { receiveCallback, type CallbackReceiver } from './receive.js';
 
@@ -10,7 +12,10 @@ export const CALLBACK_BODY_LIMIT = 64 * 1024;
  * `POST /callbacks/zego`. Registered as its own Fastify plugin so that its body parsers (lossless
  * JSON, forms) and its JSON error answers apply to this route only, not to GraphQL.
  */
-export function callbackRoutes(receiver: CallbackReceiver) {
+// Event names come from the sender: anything but the four tracked ones is counted as `other`.
+const eventLabel = (event: string | undefined) => (event && (ROOM_EVENT_TYPES as readonly string[]).includes(event) ? event : 'other');
+
+export function callbackRoutes(receiver: CallbackReceiver, metrics: Metrics) {
   return async function register(app: FastifyInstance): Promise<void> {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: CALLBACK_BODY_LIMIT }, (_req, raw, done) => {
@@ -34,6 +39,7 @@ export function callbackRoutes(receiver: CallbackReceiver) {
 
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const answer = errorAnswer(error);
+      metrics.callbacks.inc({ event: 'other', outcome: answer.error });
       if (answer.status >= 500) request.log.error({ err: error }, 'callback failed');
       else request.log.info({ outcome: answer.error, status: answer.status }, 'callback refused');
       return sendRefusal(reply, answer.status, answer.error, answer.message);
@@ -43,15 +49,17 @@ export function callbackRoutes(receiver: CallbackReceiver) {
       const started = performance.now();
       if (request.body === undefined || request.body === null) {
         const hasType = request.headers['content-type'] !== undefined;
+        metrics.callbacks.inc({ event: 'other', outcome: hasType ? 'invalid_body' : 'unsupported_media_type' });
         return hasType
           ? sendRefusal(reply, 400, 'invalid_body', 'body is empty')
           : sendRefusal(reply, 415, 'unsupported_media_type', 'content type must be application/json or application/x-www-form-urlencoded');
       }
       const answer = await receiveCallback(receiver, request.body as CallbackBody);
-      request.log.info(
-        { ...answer.summary, status: answer.status, durationMs: Math.round((performance.now() - started) * 100) / 100 },
-        'callback',
-      );
+      const seconds = (performance.now() - started) / 1000;
+      const event = eventLabel(answer.summary.event);
+      metrics.callbacks.inc({ event, outcome: answer.summary.outcome });
+      if (answer.status === 200) metrics.callbackSeconds.observe({ event }, seconds);
+      request.log.info({ ...answer.summary, status: answer.status, durationMs: Math.round(seconds * 100_000) / 100 }, 'callback');
       return reply.code(answer.status).send(answer.body);
     });
   };

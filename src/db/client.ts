@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgAsyncDatabase } from 'drizzle-orm/pg-core/async';
@@ -20,7 +21,8 @@ export interface DatabaseHandle {
   readonly location: DatabaseLocation;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
-
+  /** This handle's server connections by state (active, idle, ...); empty for the embedded database. */
+  connectionStates(): Promise<{ state: string; count: number }[]>;
   close(): Promise<void>;
 }
 
@@ -39,12 +41,14 @@ export interface DatabaseOptions extends PostgresPoolOptions {
 export async function openDatabase(location: DatabaseLocation, options: DatabaseOptions = {}): Promise<DatabaseHandle> {
   const logger = options.onQuery && { logQuery: options.onQuery };
   if (location.kind === 'postgres') {
+    // A name of its own lets this pool find its connections in pg_stat_activity (for /metrics).
+    const applicationName = `zego-presence:${process.pid}:${randomBytes(3).toString('hex')}`;
     const client = postgres(location.url, {
       max: options.max ?? 10,
       connect_timeout: options.connectTimeoutS ?? 3,
       idle_timeout: 60,
       onnotice: () => {},
-      connection: { application_name: 'zego-presence' },
+      connection: { application_name: applicationName },
     });
     const db = drizzlePostgres({ client, relations, logger }) as unknown as Database;
     return {
@@ -52,6 +56,11 @@ export async function openDatabase(location: DatabaseLocation, options: Database
       location,
       ping: async () => {
         await client`select 1`;
+      },
+      connectionStates: async () => {
+        const rows = await client<{ state: string | null; count: number }[]>`
+          select state, count(*)::int as count from pg_stat_activity where application_name = ${applicationName} group by state`;
+        return rows.map((row) => ({ state: row.state ?? 'unknown', count: row.count }));
       },
       close: () => client.end({ timeout: 5 }),
     };
@@ -67,6 +76,7 @@ export async function openDatabase(location: DatabaseLocation, options: Database
       if (client.closed) throw new Error('the embedded database is closed');
       await db.execute(sql`select 1`);
     },
+    connectionStates: async () => [],
     close: async () => {
       if (!client.closed) await client.close();
     },

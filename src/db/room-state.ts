@@ -59,7 +59,7 @@ export async function saveLifecycles(tx: Queryable, rows: LifecycleRow[]): Promi
     .values(rows)
     .onConflictDoUpdate({
       target: [roomLifecycles.roomPk, roomLifecycles.roomSeq],
-      set: excluded(roomLifecycles, ['roomName', 'createdAt', 'createdBy', 'closedAt', 'closeReason', 'supersededAt', 'firstEventAt', 'lastEventAt']),
+      set: excluded(roomLifecycles, ['roomName', 'createdAt', 'createdBy', 'closedAt', 'closeReason', 'supersededAt', 'firstEventAt', 'lastEventAt', 'maxUpdateSeq']),
     });
 }
 

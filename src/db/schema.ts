@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import {
   bigint,
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -9,9 +10,11 @@ import {
   pgEnum,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
 
 /**
@@ -60,6 +63,8 @@ export const roomLifecycles = pgTable(
     supersededAt: instant('superseded_at'),
     firstEventAt: instant('first_event_at').notNull(),
     lastEventAt: instant('last_event_at').notNull(),
+    /** The highest user_update_seq seen: an event below it arrived late, one above it by more than 1 skipped some. */
+    maxUpdateSeq: bigint('max_update_seq', { mode: 'string' }),
   },
   (t) => [primaryKey({ columns: [t.roomPk, t.roomSeq] })],
 );
@@ -192,4 +197,19 @@ export const otherCallbacks = pgTable(
     receivedAt: instant('received_at').notNull().defaultNow(),
   },
   (t) => [uniqueIndex('other_callbacks_dedup_key').on(t.appId, t.dedupKey)],
+);
+
+/**
+ * One row naming this deployment (the database and every instance on it). Notices between
+ * instances travel on a Redis channel named after it, so deployments sharing a Redis never hear
+ * each other.
+ */
+export const deployment = pgTable(
+  'deployment',
+  {
+    singleton: smallint('singleton').primaryKey().default(1),
+    id: uuid('id').notNull().defaultRandom(),
+    createdAt: instant('created_at').notNull().defaultNow(),
+  },
+  (t) => [check('deployment_singleton', sql`${t.singleton} = 1`)],
 );

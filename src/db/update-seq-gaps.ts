@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from './client.js';
+import { tuples } from './sql-fragments.js';
 
 /**
  * Callbacks ZEGO lost for good: `user_update_seq` rises by one with every login and logout of a
@@ -16,20 +17,34 @@ export interface UpdateSeqGap {
   to: string;
 }
 
-export async function findUpdateSeqGaps(db: Queryable, appId: string, roomId: string, roomSeq?: string): Promise<UpdateSeqGap[]> {
+export interface LifecycleKey {
+  appId: string;
+  roomId: string;
+  roomSeq: string;
+}
+
+/** A lifecycle as a map key. */
+export const lifecycleText = (key: LifecycleKey) => JSON.stringify([key.appId, key.roomId, key.roomSeq]);
+
+/** The gaps of several room lifecycles, in one statement. */
+export async function findUpdateSeqGaps(db: Queryable, lifecycles: readonly LifecycleKey[]): Promise<Map<string, UpdateSeqGap[]>> {
+  const gaps = new Map<string, UpdateSeqGap[]>(lifecycles.map((key) => [lifecycleText(key), []]));
+  if (lifecycles.length === 0) return gaps;
+  const wanted = tuples(lifecycles.map((k) => [sql`${k.appId}`, sql`${k.roomId}`, sql`${k.roomSeq}::numeric`]));
   const result = (await db.execute(sql`
-    select room_seq::text as "roomSeq", (prev + 1)::text as "from", (user_update_seq - 1)::text as "to"
+    select app_id as "appId", room_id as "roomId", room_seq::text as "roomSeq", (prev + 1)::text as "from", (user_update_seq - 1)::text as "to"
     from (
-      select room_seq, user_update_seq,
-             lag(user_update_seq) over (partition by room_seq order by user_update_seq) as prev
+      select app_id, room_id, room_seq, user_update_seq,
+             lag(user_update_seq) over (partition by app_id, room_id, room_seq order by user_update_seq) as prev
       from (
-        select distinct room_seq, user_update_seq from room_events
-        where app_id = ${appId} and room_id = ${roomId} and user_update_seq is not null
-          ${roomSeq === undefined ? sql`` : sql`and room_seq = ${roomSeq}`}
+        select distinct app_id, room_id, room_seq, user_update_seq from room_events
+        where (app_id, room_id, room_seq) in (${wanted}) and user_update_seq is not null
       ) seen
     ) ordered
     where user_update_seq - prev > 1
-    order by room_seq, user_update_seq
+    order by app_id, room_id, room_seq, user_update_seq
   `)) as unknown;
-  return (Array.isArray(result) ? result : (result as { rows: UpdateSeqGap[] }).rows) as UpdateSeqGap[];
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as (UpdateSeqGap & { appId: string; roomId: string })[];
+  for (const { appId, roomId, ...gap } of rows) gaps.get(lifecycleText({ appId, roomId, roomSeq: gap.roomSeq }))?.push(gap);
+  return gaps;
 }

@@ -1,10 +1,14 @@
 import SchemaBuilder from '@pothos/core';
 import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { createGraphQLError } from 'graphql-yoga';
 import type { GraphQLContext } from './context.js';
 import { parseDateTime } from './date-time.js';
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
+  // The scopes of API_TOKENS: rooms and presence, and the logout history.
+  AuthScopes: { presence: boolean; history: boolean };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
   };
@@ -15,8 +19,21 @@ export const builder = new SchemaBuilder<{
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
 }>({
-  plugins: [RelayPlugin],
+  // Relay first, so that authorization sees decoded ids; scope-auth before anything else that wraps resolvers.
+  plugins: [RelayPlugin, ScopeAuthPlugin],
   defaultFieldNullability: false,
+  scopeAuth: {
+    // A subscription without the scope is refused when it starts, not at its first event.
+    authorizeOnSubscribe: true,
+    authScopes: ({ principal }) => ({
+      presence: principal.scopes.has('presence'),
+      history: principal.scopes.has('history'),
+    }),
+    unauthorizedError: (_parent, _context, info) =>
+      createGraphQLError(`this API token may not read ${info.parentType.name}.${info.fieldName}: its scopes do not cover it`, {
+        extensions: { code: 'FORBIDDEN' },
+      }),
+  },
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',

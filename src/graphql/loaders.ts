@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { Database } from '../db/client.js';
 import type { CodeSelection } from '../db/code-selection.js';
 import { findLogoutsById, type LogoutRecord } from '../db/logout-history.js';
+import { findUpdateSeqGaps, lifecycleText, type LifecycleKey, type UpdateSeqGap } from '../db/update-seq-gaps.js';
 import {
   countMembersByRole,
   findMemberPages,
@@ -23,6 +24,7 @@ export interface Loaders {
   logoutById: DataLoader<number, LogoutRecord | null>;
   members: DataLoader<{ roomPk: number; query: MemberPageQuery }, PresentMember[]>;
   memberCount: DataLoader<{ roomPk: number; roles: CodeSelection }, number>;
+  updateSeqGaps: DataLoader<LifecycleKey, UpdateSeqGap[]>;
 }
 
 const roomKeyText = (key: RoomKey) => JSON.stringify([key.appId, key.roomId]);
@@ -58,6 +60,13 @@ export function createLoaders(db: Database): Loaders {
           const counts = await countMembersByRole(db, group.map((request) => request.roomPk), group[0]!.roles);
           return group.map((request) => counts.get(request.roomPk) ?? 0);
         }),
+      { cache: false },
+    ),
+    updateSeqGaps: new DataLoader(
+      async (keys) => {
+        const gaps = await findUpdateSeqGaps(db, keys);
+        return keys.map((key) => gaps.get(lifecycleText(key)) ?? []);
+      },
       { cache: false },
     ),
   };

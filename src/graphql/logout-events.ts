@@ -14,6 +14,7 @@ export const LogoutEvent = builder.objectRef<LogoutEventShape>('LogoutEvent');
 
 LogoutEvent.implement({
   description: 'One room_logout callback: a user session that ended.',
+  authScopes: { history: true },
   interfaces: [builder.nodeInterfaceRef()],
   fields: (t) => ({
     id: t.globalID({ resolve: (logout) => ({ type: 'LogoutEvent', id: String(logout.id) }) }),
@@ -95,6 +96,7 @@ const logoutPosition = (parts: unknown[]) => {
 builder.queryField('logoutEvents', (t) =>
   t.field({
     type: LogoutEventConnection,
+    authScopes: { history: true },
     description: 'Logouts matching the filter, newest logoutAt first.',
     args: {
       filter: t.arg({ type: LogoutEventFilter }),
@@ -115,6 +117,7 @@ builder.queryField('logoutEvents', (t) =>
 builder.subscriptionField('logoutEvents', (t) =>
   t.field({
     type: LogoutEvent,
+    authScopes: { history: true },
     description: 'Every new logout matching the filter, as it is stored.',
     args: { filter: t.arg({ type: LogoutEventFilter }) },
     subscribe: async (_root, args, { db, feeds }) => {

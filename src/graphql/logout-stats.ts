@@ -27,6 +27,7 @@ export const LogoutStatsGroupBy = builder.enumType('LogoutStatsGroupBy', {
 type Bucket = LogoutAggregate<string>;
 
 export const LogoutStatsBucket = builder.objectRef<Bucket>('LogoutStatsBucket').implement({
+  authScopes: { history: true },
   description: 'The logouts of one bucket. Durations count only logouts whose login time is known.',
   fields: (t) => ({
     key: t.exposeString('key', {
@@ -80,6 +81,7 @@ function inEnumOrder(buckets: Bucket[], order: readonly string[]): Bucket[] {
 builder.queryField('logoutStats', (t) =>
   t.field({
     type: [LogoutStatsBucket],
+    authScopes: { history: true },
     description: 'Logout counts and session durations per bucket, for the logouts matching the filter. Empty buckets are left out.',
     args: {
       filter: t.arg({ type: LogoutEventFilter }),

@@ -59,6 +59,7 @@ async function roomOf(change: PresenceChangeShape, { loaders }: GraphQLContext):
 
 PresenceChange.implement({
   description: 'A change of who is in a room.',
+  authScopes: { presence: true },
   fields: (t) => ({
     kind: t.field({ type: PresenceChangeKind, resolve: (change) => change.kind }),
     room: t.field({ type: Room, resolve: (change, _args, context) => roomOf(change, context) }),
@@ -154,6 +155,7 @@ function followRoom(context: GraphQLContext, roomId: string, appId: string | nul
 builder.subscriptionField('roomPresence', (t) =>
   t.field({
     type: PresenceChange,
+    authScopes: { presence: true },
     description:
       'First a SNAPSHOT of the room as it is, then every change in order. With `after`, instead of the snapshot: every change since that cursor, then live, with no gap and no repeat.',
     args: {

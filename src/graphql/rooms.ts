@@ -30,6 +30,15 @@ export function parseRoomNodeId(id: string): { appId: string; roomId: string } |
   return match ? { appId: match[1]!, roomId: match[2]! } : null;
 }
 
+const UpdateSeqGap = builder.objectRef<{ roomSeq: string; from: string; to: string }>('UpdateSeqGap').implement({
+  description: 'A run of user_update_seq numbers never received: from..to, both included.',
+  fields: (t) => ({
+    roomSeq: t.exposeString('roomSeq', { description: 'The room lifecycle, as an exact decimal.' }),
+    from: t.exposeString('from', { description: 'The first missing number.' }),
+    to: t.exposeString('to', { description: 'The last missing number.' }),
+  }),
+});
+
 const RoomMemberConnection = builder.connectionObject(
   { type: RoomMember, name: 'RoomMemberConnection' },
   { name: 'RoomMemberEdge' },
@@ -76,6 +85,7 @@ export function unseenRoom(key: { appId: string; roomId: string }): RoomShape {
 
 Room.implement({
   description: 'A ZEGO room, identified within its app by roomId, as it is now.',
+  authScopes: { presence: true },
   interfaces: [builder.nodeInterfaceRef()],
   fields: (t) => ({
     id: t.globalID({ resolve: (room) => ({ type: 'Room', id: roomNodeId(room) }) }),
@@ -117,6 +127,14 @@ Room.implement({
         );
       },
     }),
+    updateSeqGaps: t.field({
+      type: [UpdateSeqGap],
+      description:
+        "Numbers missing from the current lifecycle's user_update_seq: callbacks ZEGO lost (or that are still on their way). " +
+        'While this is not empty, the member list may be stale.',
+      resolve: (room, _args, { loaders }) =>
+        room.roomSeq === null ? [] : loaders.updateSeqGaps.load({ appId: room.appId, roomId: room.roomId, roomSeq: room.roomSeq }),
+    }),
     createdAt: t.expose('createdAt', {
       type: 'DateTime',
       nullable: true,
@@ -129,6 +147,7 @@ Room.implement({
 
 RoomMember.implement({
   description: 'A user present in a room now, with the session that is current.',
+  authScopes: { presence: true },
   fields: (t) => ({
     userAccount: t.exposeString('userAccount'),
     nickname: t.exposeString('nickname'),
@@ -149,6 +168,7 @@ builder.queryFields((t) => ({
   room: t.field({
     type: Room,
     nullable: true,
+    authScopes: { presence: true },
     description: 'A room by its id; null for a room this service has never seen.',
     args: {
       appId: t.arg.string({ description: 'Required once the service holds data of more than one app.' }),
@@ -161,6 +181,7 @@ builder.queryFields((t) => ({
   }),
   rooms: t.field({
     type: RoomConnection,
+    authScopes: { presence: true },
     description: 'The rooms of an app, by roomId.',
     args: {
       appId: t.arg.string({ description: 'Required once the service holds data of more than one app.' }),

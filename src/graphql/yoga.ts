@@ -1,15 +1,23 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { GraphQLError } from 'graphql';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createGraphQLError, createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Database } from '../db/client.js';
 import type { LiveFeeds } from '../pubsub/feeds.js';
 import { isDatabaseUnavailable } from '../db/errors.js';
+import type { ApiTokenChecker } from './api-tokens.js';
 import { createGraphQLContext, type GraphQLContext } from './context.js';
+import { ARMOR_LIMITS } from './limits.js';
+import { usePageSizeLimit } from './page-size-rule.js';
 import { schema } from './schema.js';
 
 export interface GraphQLServerOptions {
   db: Database;
   feeds: LiveFeeds;
+  tokens: ApiTokenChecker;
+  introspection: boolean;
+  graphiql: boolean;
   production: boolean;
   logger: FastifyBaseLogger;
 }
@@ -22,12 +30,30 @@ export type GraphQLServer = YogaServerInstance<GraphQLServerContext, GraphQLCont
  * GraphQL over HTTP and SSE, framework-neutral: the HTTP route hands it requests, and a WebSocket
  * server can run operations through the same plugins with `getEnveloped`.
  */
-export function createGraphQLServer({ db, feeds, production, logger }: GraphQLServerOptions): GraphQLServer {
+export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServer {
+  const { db, feeds, tokens, production, logger } = options;
   return createYoga<GraphQLServerContext, GraphQLContext>({
     schema,
-    context: () => createGraphQLContext(db, feeds),
-    graphiql: !production,
+    context: ({ request, connectionParams }: { request?: Request; connectionParams?: Record<string, unknown> }) => {
+      // HTTP and SSE send the token as a header; WebSocket clients in connection_init's payload.
+      const authorization = request?.headers.get('authorization') ?? connectionParams?.authorization;
+      const principal = tokens.authenticate(authorization);
+      if (!principal) {
+        throw createGraphQLError(
+          authorization == null ? 'an API token is required: send Authorization: Bearer <token>' : 'the API token is not valid',
+          { extensions: { code: 'UNAUTHENTICATED', http: { status: 401, headers: { 'www-authenticate': 'Bearer' } } } },
+        );
+      }
+      return createGraphQLContext(principal, db, feeds);
+    },
+    graphiql: options.graphiql,
     landingPage: false,
+    plugins: [
+      usePageSizeLimit(),
+      // Depth, cost, aliases, tokens and directives: refused before anything runs, with a message naming the limit.
+      EnvelopArmorPlugin({ ...ARMOR_LIMITS, blockFieldSuggestion: { enabled: production } }),
+      ...(options.introspection ? [] : [useDisableIntrospection()]),
+    ],
     // Masking stays on everywhere: only errors made for clients (with a code) pass through.
     // Outside production a masked error carries the original in `extensions` for debugging.
     maskedErrors: {

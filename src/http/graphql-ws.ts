@@ -1,17 +1,29 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ApiTokenChecker } from '../graphql/api-tokens.js';
 import type { GraphQLServer } from '../graphql/yoga.js';
+import type { Metrics } from '../metrics.js';
+import type { ConnectionLimiter } from './connection-limiter.js';
 
 /**
  * GraphQL over WebSocket (the `graphql-transport-ws` subprotocol) on the HTTP server's port and
  * GraphQL path. Operations run through Yoga's `getEnveloped`, so WebSocket, HTTP and SSE share
- * one plugin chain: the same context, error masking and (later) limits and authentication.
+ * one plugin chain: the same context, error masking and limits.
  */
 export interface GraphQLWebSocket {
   /** Closes every socket (1001, going away) and stops accepting new ones. */
   close(): Promise<void>;
+}
+
+export interface GraphQLWebSocketOptions {
+  production: boolean;
+  tokens: ApiTokenChecker;
+  limiter: ConnectionLimiter;
+  subscriptionsPerConnection: number;
+  metrics: Metrics;
 }
 
 interface EnvelopedRoot {
@@ -19,18 +31,53 @@ interface EnvelopedRoot {
   subscribe: (args: ExecutionArgs) => unknown;
 }
 
-export function attachGraphQLWebSocket(server: Server, graphql: GraphQLServer, options: { production: boolean }): GraphQLWebSocket {
-  const sockets = new WebSocketServer({ server, path: graphql.graphqlEndpoint });
+export function attachGraphQLWebSocket(server: Server, graphql: GraphQLServer, options: GraphQLWebSocketOptions): GraphQLWebSocket {
+  const { tokens, limiter, metrics } = options;
+  const sockets = new WebSocketServer({ noServer: true });
+  // Operations in progress on each socket, to cap them.
+  const operations = new WeakMap<WebSocket, Set<string>>();
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== graphql.graphqlEndpoint) return;
+    const release = limiter.acquire(limiter.addressOf(request));
+    if (!release) {
+      // Refused before the handshake, as HTTP, so that the client sees why.
+      socket.end(`HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nmore than ${limiter.limit} open connections from this address\n`);
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (ws) => {
+      metrics.webSocketConnections.inc();
+      ws.once('close', () => {
+        release();
+        metrics.webSocketConnections.dec();
+      });
+      sockets.emit('connection', ws, request);
+    });
+  };
+  server.on('upgrade', onUpgrade);
+
   const disposable = useServer(
     {
       isProd: options.production,
+      // A missing or wrong token ends the connection with 4403 Forbidden before any operation.
+      onConnect: (context) => tokens.authenticate(context.connectionParams?.authorization) !== null,
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
-      onSubscribe: async (context, _id, payload) => {
+      onSubscribe: async (context, id, payload) => {
+        const socket = context.extra.socket;
+        const running = operations.get(socket) ?? new Set<string>();
+        operations.set(socket, running);
+        if (running.size >= options.subscriptionsPerConnection) {
+          return [
+            new GraphQLError(`too many subscriptions on this connection: at most ${options.subscriptionsPerConnection} at once`, {
+              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            }),
+          ];
+        }
         const { schema, execute, subscribe, contextFactory, parse, validate } = graphql.getEnveloped({
           ...context,
           req: context.extra.request,
-          socket: context.extra.socket,
+          socket,
           params: payload,
         });
         let document;
@@ -41,7 +88,9 @@ export function attachGraphQLWebSocket(server: Server, graphql: GraphQLServer, o
         }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors;
-        const args: ExecutionArgs = {
+        running.add(id);
+        metrics.subscriptions.inc({ transport: 'websocket' });
+        return {
           schema,
           document,
           operationName: payload.operationName,
@@ -49,13 +98,23 @@ export function attachGraphQLWebSocket(server: Server, graphql: GraphQLServer, o
           contextValue: await contextFactory(),
           rootValue: { execute, subscribe } satisfies EnvelopedRoot,
         };
-        return args;
+      },
+      onComplete: (context, id) => release(context.extra.socket, id),
+      onError: (context, id) => release(context.extra.socket, id),
+      onClose: (context) => {
+        for (const id of operations.get(context.extra.socket) ?? []) release(context.extra.socket, id);
       },
     },
     sockets,
   );
+
+  function release(socket: WebSocket, id: string) {
+    if (operations.get(socket)?.delete(id)) metrics.subscriptions.dec({ transport: 'websocket' });
+  }
+
   return {
     async close() {
+      server.off('upgrade', onUpgrade);
       await disposable.dispose();
       await new Promise<void>((resolve) => sockets.close(() => resolve()));
     },

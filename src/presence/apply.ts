@@ -44,7 +44,17 @@ export interface RoomRef {
   roomId: string;
 }
 
-export type AppliedEvent = { status: 'applied'; eventId: number; event: RoomEvent; room: RoomRef; changes: AppliedPresenceChange[] };
+export type AppliedEvent = {
+  status: 'applied';
+  eventId: number;
+  event: RoomEvent;
+  room: RoomRef;
+  changes: AppliedPresenceChange[];
+  /** Applied after a later event of its room (a reorder absorbed). */
+  late: boolean;
+  /** user_update_seq numbers this event showed to be missing. */
+  missingUpdates: number;
+};
 export type ApplyOutcome = { status: 'duplicate' } | AppliedEvent;
 
 /**
@@ -72,6 +82,8 @@ export async function applyRoomEvents(db: Database, events: RoomEvent[]): Promis
         event: planned.event,
         room: { pk: room.pk, appId: room.appId, roomId: room.roomId },
         changes: planned.changes.map((change) => ({ ...change, eventId })),
+        late: planned.late,
+        missingUpdates: planned.missingUpdates,
       };
     });
   });
@@ -236,6 +248,7 @@ function toLifecycleRecord(row: LifecycleRow): LifecycleRecord {
     supersededAt: toMs(row.supersededAt),
     firstEventAt: row.firstEventAt.getTime(),
     lastEventAt: row.lastEventAt.getTime(),
+    maxUpdateSeq: row.maxUpdateSeq,
   };
 }
 
@@ -251,5 +264,6 @@ function toLifecycleRow(roomPk: number, record: LifecycleRecord): LifecycleRow {
     supersededAt: toDate(record.supersededAt),
     firstEventAt: new Date(record.firstEventAt),
     lastEventAt: new Date(record.lastEventAt),
+    maxUpdateSeq: record.maxUpdateSeq,
   };
 }

@@ -35,10 +35,11 @@ export interface LifecycleRecord extends LifecycleTimes {
   closeReason: number | null;
   supersededAt: number | null;
   firstEventAt: number;
+  maxUpdateSeq: string | null;
 }
 
 export type LifecycleFact =
-  | { kind: 'user'; eventAt: number; roomName: string | null }
+  | { kind: 'user'; eventAt: number; roomName: string | null; updateSeq: string | null }
   | { kind: 'create'; eventAt: number; createdBy: string | null }
   | { kind: 'close'; eventAt: number; closeReason: number | null };
 
@@ -54,6 +55,7 @@ export function mergeLifecycleFact(existing: LifecycleRecord | undefined, roomSe
     supersededAt: null,
     firstEventAt: fact.eventAt,
     lastEventAt: fact.eventAt,
+    maxUpdateSeq: null,
   };
   const next: LifecycleRecord = {
     ...base,
@@ -63,6 +65,9 @@ export function mergeLifecycleFact(existing: LifecycleRecord | undefined, roomSe
   switch (fact.kind) {
     case 'user':
       next.roomName = base.roomName ?? fact.roomName;
+      if (fact.updateSeq !== null && (base.maxUpdateSeq === null || BigInt(fact.updateSeq) > BigInt(base.maxUpdateSeq))) {
+        next.maxUpdateSeq = fact.updateSeq;
+      }
       break;
     case 'create':
       if (base.createdAt === null || fact.eventAt < base.createdAt) {
@@ -78,4 +83,14 @@ export function mergeLifecycleFact(existing: LifecycleRecord | undefined, roomSe
       break;
   }
   return next;
+}
+
+/**
+ * How an event's user_update_seq relates to those seen before in its lifecycle: below the highest
+ * it arrived late (a reorder absorbed); above it by more than one, the numbers between are missing.
+ */
+export function updateSeqArrival(before: LifecycleRecord | undefined, updateSeq: string | null): { late: boolean; missing: number } {
+  if (updateSeq === null || before?.maxUpdateSeq == null) return { late: false, missing: 0 };
+  const gap = BigInt(updateSeq) - BigInt(before.maxUpdateSeq);
+  return { late: gap < 0n, missing: gap > 1n ? Number(gap - 1n) : 0 };
 }

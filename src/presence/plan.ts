@@ -1,5 +1,5 @@
 import { dedupKey, eventTime, NO_SESSION, type RoomEvent } from './events.js';
-import { classifyLifecycle, mergeLifecycleFact, type LifecycleFact, type LifecycleRecord } from './lifecycle.js';
+import { classifyLifecycle, mergeLifecycleFact, updateSeqArrival, type LifecycleFact, type LifecycleRecord } from './lifecycle.js';
 import { isPresent, membershipTransition, mergeSessionFact, type MemberSession, type SessionFact } from './membership.js';
 
 /**
@@ -76,6 +76,10 @@ export interface PlannedEvent {
   loginAt: number | null;
   roleCode: number | null;
   changes: PlannedChange[];
+  /** Applied after a later event of its room: a reorder the ordering rules absorbed. */
+  late: boolean;
+  /** user_update_seq numbers this event showed to be missing. */
+  missingUpdates: number;
 }
 
 export type PlannedOutcome = { status: 'duplicate' } | { status: 'applied'; planned: PlannedEvent };
@@ -183,6 +187,9 @@ function planEvent(state: LoadedState, w: RoomWork, event: RoomEvent, key: strin
     changes.push({ kind, version: room.version, roomSeq, memberCount: room.memberCount, member: changed });
   };
   w.touched = true;
+  const updateSeq = event.type === 'room_login' || event.type === 'room_logout' ? event.userUpdateSeq : null;
+  const arrival = updateSeqArrival(own, updateSeq);
+  const arrivedLate = role === 'older' || arrival.late;
 
   const ownNext = mergeLifecycleFact(own, event.roomSeq, lifecycleFact(event, eventAt));
   if (role === 'older' && own === undefined && current !== undefined) ownNext.supersededAt = current.firstEventAt;
@@ -207,7 +214,7 @@ function planEvent(state: LoadedState, w: RoomWork, event: RoomEvent, key: strin
   if (role === 'newer') room.currentSeq = event.roomSeq;
 
   if (event.type !== 'room_login' && event.type !== 'room_logout') {
-    return { event, roomPk: room.pk, dedupKey: key, loginAt: null, roleCode: null, changes };
+    return { event, roomPk: room.pk, dedupKey: key, loginAt: null, roleCode: null, changes, late: arrivedLate, missingUpdates: 0 };
   }
 
   const before = tracksMembers ? member(event.userAccount) : undefined;
@@ -244,7 +251,7 @@ function planEvent(state: LoadedState, w: RoomWork, event: RoomEvent, key: strin
     }
   }
   const loginAt = event.type === 'room_logout' ? (event.loginAt ?? paired?.loginAt ?? null) : event.loginAt;
-  return { event, roomPk: room.pk, dedupKey: key, loginAt, roleCode, changes };
+  return { event, roomPk: room.pk, dedupKey: key, loginAt, roleCode, changes, late: arrivedLate, missingUpdates: arrival.missing };
 }
 
 /**
@@ -289,8 +296,8 @@ function lifecycleFact(event: RoomEvent, eventAt: number): LifecycleFact {
     case 'room_close':
       return { kind: 'close', eventAt, closeReason: event.closeReason };
     case 'room_login':
-      return { kind: 'user', eventAt, roomName: event.roomName };
+      return { kind: 'user', eventAt, roomName: event.roomName, updateSeq: event.userUpdateSeq };
     case 'room_logout':
-      return { kind: 'user', eventAt, roomName: null };
+      return { kind: 'user', eventAt, roomName: null, updateSeq: event.userUpdateSeq };
   }
 }

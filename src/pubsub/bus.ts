@@ -15,12 +15,15 @@ export interface NoticeBus {
   close(): Promise<void>;
 }
 
-const TOPIC = 'zego-presence:notices';
+type NoticeEvents = Record<string, [notice: CommitNotice]>;
 
-type NoticeEvents = { [TOPIC]: [notice: CommitNotice] };
-
-export function createNoticeBus(redisUrl: string | null): NoticeBus {
-  if (redisUrl === null) return busOver(createPubSub<NoticeEvents>(), () => () => {}, async () => {});
+/**
+ * `deploymentId` names the channel: instances of one deployment (one database) share it, and
+ * other deployments using the same Redis never hear of this one's rooms.
+ */
+export function createNoticeBus(redisUrl: string | null, deploymentId: string): NoticeBus {
+  const topic = `zego-presence:${deploymentId}:notices`;
+  if (redisUrl === null) return busOver(createPubSub<NoticeEvents>(), topic, () => () => {}, async () => {});
 
   const options = { lazyConnect: false, maxRetriesPerRequest: null, enableOfflineQueue: true };
   const publishClient = new Redis(redisUrl, options);
@@ -38,7 +41,7 @@ export function createNoticeBus(redisUrl: string | null): NoticeBus {
     subscribeClient.on('ready', handler);
     return () => subscribeClient.off('ready', handler);
   };
-  return busOver(pubsub, onReady, async () => {
+  return busOver(pubsub, topic, onReady, async () => {
     // QUIT after the commands already queued (such as an UNSUBSCRIBE), so none fails on a closed connection.
     await new Promise((resolve) => setImmediate(resolve));
     await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
@@ -47,13 +50,14 @@ export function createNoticeBus(redisUrl: string | null): NoticeBus {
 
 function busOver(
   pubsub: ReturnType<typeof createPubSub<NoticeEvents>>,
+  topic: string,
   onReady: (listener: () => void) => () => void,
   close: () => Promise<void>,
 ): NoticeBus {
   return {
-    publish: (notice) => pubsub.publish(TOPIC, notice),
+    publish: (notice) => pubsub.publish(topic, notice),
     subscribe(onNotice, onReconnect) {
-      const notices = pubsub.subscribe(TOPIC);
+      const notices = pubsub.subscribe(topic);
       void (async () => {
         for await (const notice of notices) onNotice(notice);
       })();

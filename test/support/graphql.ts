@@ -3,6 +3,7 @@
 export interface GraphQLErrorBody {
   message: string;
   path?: (string | number)[];
+  locations?: { line: number; column: number }[];
   extensions?: { code?: string; argumentName?: string; [key: string]: unknown };
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE "room_lifecycles" ADD COLUMN "max_update_seq" bigint;
