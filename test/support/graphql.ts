@@ -17,13 +17,17 @@ export async function graphql<T = Record<string, any>>(
   baseUrl: string,
   query: string,
   variables: Record<string, unknown> = {},
-  options: { accept?: string } = {},
+  options: { accept?: string; headers?: Record<string, string>; method?: 'GET' | 'POST' } = {},
 ): Promise<GraphQLResponse<T>> {
-  const response = await fetch(`${baseUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: options.accept ?? 'application/graphql-response+json' },
-    body: JSON.stringify({ query, variables }),
-  });
+  const headers = { accept: options.accept ?? 'application/graphql-response+json', ...options.headers };
+  const response =
+    options.method === 'GET'
+      ? await fetch(`${baseUrl}/graphql?${new URLSearchParams({ query, variables: JSON.stringify(variables) })}`, { headers })
+      : await fetch(`${baseUrl}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ query, variables }),
+        });
   const body = (await response.json()) as { data?: T | null; errors?: GraphQLErrorBody[] };
   return { status: response.status, data: body.data, errors: body.errors };
 }
