@@ -14,6 +14,8 @@ export interface Received<T> {
   take(n: number, timeoutMs?: number): Promise<T[]>;
   /** Resolves to 'nothing' when no result arrives within `ms`. */
   nothingWithin(ms: number): Promise<'nothing' | T>;
+  /** Settles when the server ends the subscription: resolves on completion, rejects on an error. */
+  ended: Promise<void>;
   stop(): void;
 }
 
@@ -22,7 +24,7 @@ export interface GraphQLResult<T> {
   errors?: { message: string; extensions?: { code?: string } }[];
 }
 
-function queue<T>(start: (push: (value: T) => void, fail: (error: unknown) => void) => () => void): Received<T> {
+function queue<T>(start: (push: (value: T) => void, fail: (error: unknown) => void, complete: () => void) => () => void): Received<T> {
   const buffered: T[] = [];
   const waiting: { resolve: (value: T) => void; reject: (error: unknown) => void }[] = [];
   let failure: unknown;
@@ -35,7 +37,21 @@ function queue<T>(start: (push: (value: T) => void, fail: (error: unknown) => vo
     failure = error;
     for (const waiter of waiting.splice(0)) waiter.reject(error);
   };
-  const stop = start(push, fail);
+  let complete!: () => void;
+  let failEnded!: (error: unknown) => void;
+  const ended = new Promise<void>((resolve, reject) => {
+    complete = resolve;
+    failEnded = reject;
+  });
+  ended.catch(() => {}); // read only by tests that care
+  const stop = start(
+    push,
+    (error) => {
+      fail(error);
+      failEnded(error);
+    },
+    complete,
+  );
   const next = (timeoutMs = 5000) =>
     new Promise<T>((resolve, reject) => {
       if (buffered.length > 0) return resolve(buffered.shift()!);
@@ -70,6 +86,7 @@ function queue<T>(start: (push: (value: T) => void, fail: (error: unknown) => vo
         return 'nothing';
       }
     },
+    ended,
     stop,
   };
 }
@@ -81,19 +98,21 @@ export function wsClient(baseUrl: string, options: { connectionParams?: Record<s
     connectionParams: options.connectionParams,
     lazy: options.lazy ?? true,
     retryAttempts: 0,
+    // Tests look at close codes themselves; the client's default prints the whole CloseEvent.
+    onNonLazyError: () => {},
   });
 }
 
 export function subscribeWs<T>(client: Client, query: string, variables: Record<string, unknown> = {}): Received<GraphQLResult<T>> {
-  return queue((push, fail) =>
-    client.subscribe<T>({ query, variables }, { next: (result) => push(result as GraphQLResult<T>), error: fail, complete: () => {} }),
+  return queue((push, fail, complete) =>
+    client.subscribe<T>({ query, variables }, { next: (result) => push(result as GraphQLResult<T>), error: fail, complete }),
   );
 }
 
 export function subscribeSse<T>(baseUrl: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Received<GraphQLResult<T>> {
   const client = createSseClient({ url: `${baseUrl}/graphql`, headers, retryAttempts: 0 });
-  return queue((push, fail) => {
-    const unsubscribe = client.subscribe<T>({ query, variables }, { next: (result) => push(result as GraphQLResult<T>), error: fail, complete: () => {} });
+  return queue((push, fail, complete) => {
+    const unsubscribe = client.subscribe<T>({ query, variables }, { next: (result) => push(result as GraphQLResult<T>), error: fail, complete });
     return () => {
       unsubscribe();
       client.dispose();
