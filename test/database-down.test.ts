@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
-import { databaseTargets, type TestDatabase } from './support/databases.js';
+import { databaseTargets, restrictedRole, type RestrictedRole, type TestDatabase } from './support/databases.js';
 import { tableCounts } from './support/rows.js';
 import { startService, type TestService } from './support/service.js';
 import { loginEvent, postCallback, signed } from './support/zego.js';
@@ -15,29 +13,21 @@ const pgliteTarget = databaseTargets().find((t) => t.name === 'pglite')!;
  */
 describe.runIf(postgresTarget)('when PostgreSQL becomes unavailable', () => {
   let database: TestDatabase;
-  let appHandle: DatabaseHandle;
+  let app: RestrictedRole;
+  let role: string;
   let service: TestService;
-  const role = `presence_app_${randomBytes(4).toString('hex')}`;
   let n = 0;
   const nextLogin = () => signed(loginEvent({ appId: '70', roomId: 'down', user: `u${++n}`, session: String(n), at: 1000 + n, updateSeq: n }));
 
   beforeAll(async () => {
     database = await postgresTarget!.create();
-    const admin = database.admin!;
-    await admin.unsafe(`create role ${role} login`);
-    await admin.unsafe(`grant usage on schema public, drizzle to ${role}`);
-    await admin.unsafe(`grant select, insert, update, delete on all tables in schema public to ${role}`);
-    await admin.unsafe(`grant select on all tables in schema drizzle to ${role}`);
-    await admin.unsafe(`grant usage on all sequences in schema public to ${role}`);
-    const url = new URL(database.location.kind === 'postgres' ? database.location.url : '');
-    url.username = role;
-    appHandle = await openDatabase({ kind: 'postgres', url: url.toString() }, { connectTimeoutS: 2 });
-    service = await startService(appHandle);
+    app = await restrictedRole(database);
+    role = app.name;
+    service = await startService(app.handle);
   });
   afterAll(async () => {
     await service?.app.stop();
-    await appHandle?.close();
-    await database?.admin?.unsafe(`drop owned by ${role}`);
+    await app?.drop();
     await database?.dispose();
     await database?.admin?.end().catch(() => {});
   });

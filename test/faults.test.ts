@@ -1,11 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
-import { databaseTargets, type TestDatabase } from './support/databases.js';
+import { databaseTargets, restrictedRole, type TestDatabase } from './support/databases.js';
 import { callbackLoad, type LoadRecord } from './support/load.js';
 import { startMain } from './support/process.js';
 import { tableCounts } from './support/rows.js';
@@ -83,17 +82,10 @@ describe('kill -9 during a load of callbacks (embedded PGlite)', () => {
 describe.runIf(postgresTarget)('PostgreSQL connections cut during a load of callbacks', () => {
   it('answers 503 (never 2xx) for what it could not commit, and 200 again once the database is back', async () => {
     const database = await postgresTarget!.create();
-    const role = `presence_app_${randomBytes(4).toString('hex')}`;
     const admin = database.admin!;
-    await admin.unsafe(`create role ${role} login`);
-    await admin.unsafe(`grant usage on schema public, drizzle to ${role}`);
-    await admin.unsafe(`grant select, insert, update, delete on all tables in schema public to ${role}`);
-    await admin.unsafe(`grant select on all tables in schema drizzle to ${role}`);
-    await admin.unsafe(`grant usage on all sequences in schema public to ${role}`);
-    const url = new URL(database.location.kind === 'postgres' ? database.location.url : '');
-    url.username = role;
-    const appHandle = await openDatabase({ kind: 'postgres', url: url.toString() }, { connectTimeoutS: 2 });
-    const service = await startService(appHandle);
+    const app = await restrictedRole(database);
+    const role = app.name;
+    const service = await startService(app.handle);
     try {
       const load = callbackLoad(service.url, { appId: '642', rooms: 20, workers: 12 });
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -120,8 +112,7 @@ describe.runIf(postgresTarget)('PostgreSQL connections cut during a load of call
       for (let k = 0; k < 20; k++) expect((await postCallback(service.url, next(i++))).status).toBe(200);
     } finally {
       await service.app.stop();
-      await appHandle.close();
-      await admin.unsafe(`drop owned by ${role}`);
+      await app.drop();
       await database.dispose();
     }
   }, 120_000);

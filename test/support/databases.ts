@@ -68,3 +68,35 @@ async function createPostgres(url: string, options?: DatabaseOptions): Promise<T
     },
   };
 }
+
+/** A role that may only read and write rows, as the service runs in production, and a pool that logs in as it. */
+export interface RestrictedRole {
+  name: string;
+  handle: DatabaseHandle;
+  /** Closes the pool and drops the role. */
+  drop(): Promise<void>;
+}
+
+/** For tests that take the database away from the service while a superuser keeps watching. */
+export async function restrictedRole(database: TestDatabase): Promise<RestrictedRole> {
+  if (database.location.kind !== 'postgres' || !database.admin) throw new Error('a restricted role needs a PostgreSQL test database');
+  const admin = database.admin;
+  const name = `presence_app_${randomBytes(4).toString('hex')}`;
+  await admin.unsafe(`create role ${name} login`);
+  await admin.unsafe(`grant usage on schema public, drizzle to ${name}`);
+  await admin.unsafe(`grant select, insert, update, delete on all tables in schema public to ${name}`);
+  await admin.unsafe(`grant select on all tables in schema drizzle to ${name}`);
+  await admin.unsafe(`grant usage on all sequences in schema public to ${name}`);
+  const url = new URL(database.location.url);
+  url.username = name;
+  const handle = await openDatabase({ kind: 'postgres', url: url.toString() }, { connectTimeoutS: 2 });
+  return {
+    name,
+    handle,
+    async drop() {
+      await handle.close();
+      await admin.unsafe(`drop owned by ${name}`);
+      await admin.unsafe(`drop role if exists ${name}`);
+    },
+  };
+}
