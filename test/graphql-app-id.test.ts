@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseTargets, type TestDatabase } from './support/databases.js';
+import { describe, expect, it } from 'vitest';
+import { databaseTargets } from './support/databases.js';
 import { graphql, queryData } from './support/graphql.js';
-import { startService, type TestService } from './support/service.js';
+import { serviceFixture } from './support/service.js';
 import { loginEvent, logoutEvent, postAll } from './support/zego.js';
 
 const AT = Date.UTC(2026, 6, 1);
@@ -20,20 +20,10 @@ const eventsOf = (appId: string) => [
 
 // The appId rule depends on every app the database holds, so this file has a database of its own.
 describe.each(databaseTargets())('appId may be omitted while one app has data ($name)', (target) => {
-  let database: TestDatabase;
-  let service: TestService;
-
-  beforeAll(async () => {
-    database = await target.create();
-    service = await startService(database.handle);
-  });
-  afterAll(async () => {
-    await service?.app.stop();
-    await database?.dispose();
-  });
+  const fixture = serviceFixture(target);
 
   it('answers with nothing before any app has data', async () => {
-    const data = await queryData(service.url, ALL_WITHOUT_APP_ID);
+    const data = await queryData(fixture.service.url, ALL_WITHOUT_APP_ID);
     expect(data).toEqual({
       room: null,
       rooms: { totalCount: 0, edges: [] },
@@ -43,8 +33,8 @@ describe.each(databaseTargets())('appId may be omitted while one app has data ($
   });
 
   it('means the one app that has data', async () => {
-    await postAll(service.url, eventsOf('601'));
-    const data = await queryData(service.url, ALL_WITHOUT_APP_ID);
+    await postAll(fixture.service.url, eventsOf('601'));
+    const data = await queryData(fixture.service.url, ALL_WITHOUT_APP_ID);
     expect(data).toEqual({
       room: { appId: '601', roomId: 'hall' },
       rooms: { totalCount: 1, edges: [{ node: { appId: '601', roomId: 'hall' } }] },
@@ -54,9 +44,9 @@ describe.each(databaseTargets())('appId may be omitted while one app has data ($
   });
 
   it('is required, by name, once a second app has data', async () => {
-    await postAll(service.url, eventsOf('602'));
+    await postAll(fixture.service.url, eventsOf('602'));
     for (const [field, query] of Object.entries(WITHOUT_APP_ID)) {
-      const response = await graphql(service.url, query);
+      const response = await graphql(fixture.service.url, query);
       expect(response.status, field).toBeLessThan(500);
       expect(response.errors, field).toEqual([
         expect.objectContaining({
@@ -66,7 +56,7 @@ describe.each(databaseTargets())('appId may be omitted while one app has data ($
         }),
       ]);
     }
-    const named = await queryData(service.url, `{
+    const named = await queryData(fixture.service.url, `{
       room(appId: "602", roomId: "hall") { appId }
       rooms(appId: "601") { totalCount }
       logoutEvents(filter: { appId: "602" }) { edges { node { userAccount } } }

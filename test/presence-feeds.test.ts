@@ -1,34 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { LogoutRecord } from '../src/db/logout-history.js';
-import { databaseTargets, type TestDatabase } from './support/databases.js';
+import { databaseTargets } from './support/databases.js';
 import { tableCounts } from './support/rows.js';
-import { startService, type TestService } from './support/service.js';
+import { serviceFixture } from './support/service.js';
 import { loginEvent, logoutEvent, postCallback, signed } from './support/zego.js';
 
 const within = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([promise, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))]);
 
 describe.each(databaseTargets())('live feeds fed through the database ($name)', (target) => {
-  let database: TestDatabase;
-  let service: TestService;
-
-  beforeAll(async () => {
-    database = await target.create();
-    service = await startService(database.handle);
-  });
-  afterAll(async () => {
-    await service?.app.stop();
-    await database?.dispose();
-  });
+  const fixture = serviceFixture(target);
 
   it('hands every committed change of a watched room to its watchers, in order', async () => {
     const room = { appId: '80', roomId: 'feed' };
-    const watch = service.feeds.presence.watch(room);
+    const watch = fixture.service.feeds.presence.watch(room);
     const changes = watch.changesAfter(0);
-    await postCallback(service.url, signed(loginEvent({ ...room, user: 'a', session: '1', at: 1000, updateSeq: 1 })));
-    await postCallback(service.url, signed(loginEvent({ ...room, user: 'b', session: '2', at: 2000, updateSeq: 2 })));
-    await postCallback(service.url, signed(logoutEvent({ ...room, user: 'a', session: '1', loginAt: 1000, at: 3000, updateSeq: 3 })));
+    await postCallback(fixture.service.url, signed(loginEvent({ ...room, user: 'a', session: '1', at: 1000, updateSeq: 1 })));
+    await postCallback(fixture.service.url, signed(loginEvent({ ...room, user: 'b', session: '2', at: 2000, updateSeq: 2 })));
+    await postCallback(fixture.service.url, signed(logoutEvent({ ...room, user: 'a', session: '1', loginAt: 1000, at: 3000, updateSeq: 3 })));
     const received = [];
     for (let i = 0; i < 3; i++) received.push((await changes.next()).value);
     expect(received.map((c) => [c.version, c.kind, c.userAccount, c.memberCount])).toEqual([
@@ -37,14 +27,14 @@ describe.each(databaseTargets())('live feeds fed through the database ($name)', 
       [3, 'LEFT', 'a', 1],
     ]);
     await changes.return?.();
-    expect(service.feeds.presence.watchedRooms).toBe(0);
+    expect(fixture.service.feeds.presence.watchedRooms).toBe(0);
   });
 
   it('replays from a version, then goes on live', async () => {
     const room = { appId: '80', roomId: 'feed' };
-    const watch = service.feeds.presence.watch(room);
+    const watch = fixture.service.feeds.presence.watch(room);
     const changes = watch.changesAfter(1);
-    await postCallback(service.url, signed(logoutEvent({ ...room, user: 'b', session: '2', loginAt: 2000, at: 4000, updateSeq: 4 })));
+    await postCallback(fixture.service.url, signed(logoutEvent({ ...room, user: 'b', session: '2', loginAt: 2000, at: 4000, updateSeq: 4 })));
     const versions = [];
     for (let i = 0; i < 3; i++) versions.push((await changes.next()).value.version);
     expect(versions).toEqual([2, 3, 4]);
@@ -52,19 +42,19 @@ describe.each(databaseTargets())('live feeds fed through the database ($name)', 
   });
 
   it('hands new logouts to logout followers, filtered', async () => {
-    const logouts = service.feeds.logouts.follow((row: LogoutRecord) => row.roomId === 'followed');
+    const logouts = fixture.service.feeds.logouts.follow((row: LogoutRecord) => row.roomId === 'followed');
     const next = logouts.next();
-    await postCallback(service.url, signed(logoutEvent({ appId: '80', roomId: 'other', user: 'x', session: '7', loginAt: 1, at: 2 })));
-    await postCallback(service.url, signed(logoutEvent({ appId: '80', roomId: 'followed', user: 'y', session: '8', loginAt: 1, at: 2, reason: 3 })));
+    await postCallback(fixture.service.url, signed(logoutEvent({ appId: '80', roomId: 'other', user: 'x', session: '7', loginAt: 1, at: 2 })));
+    await postCallback(fixture.service.url, signed(logoutEvent({ appId: '80', roomId: 'followed', user: 'y', session: '8', loginAt: 1, at: 2, reason: 3 })));
     const { value } = await next;
     expect(value).toMatchObject({ roomId: 'followed', userAccount: 'y', reasonCode: 3 });
     await logouts.return?.();
-    expect(service.feeds.logouts.subscriberCount).toBe(0);
+    expect(fixture.service.feeds.logouts.subscriberCount).toBe(0);
   });
 
   it('announces nothing for a write that rolls back, and still the events committed beside it', async () => {
     // A trigger fails the transaction at its very last write, for one room only.
-    await service.database.db.execute(sql`
+    await fixture.service.database.db.execute(sql`
       create function refuse_doomed() returns trigger language plpgsql as $$
       begin
         if exists (select 1 from rooms where id = new.room_pk and room_id = 'doomed') then
@@ -72,28 +62,28 @@ describe.each(databaseTargets())('live feeds fed through the database ($name)', 
         end if;
         return new;
       end $$`);
-    await service.database.db.execute(
+    await fixture.service.database.db.execute(
       sql`create trigger refuse_doomed after insert on presence_changes for each row execute function refuse_doomed()`,
     );
     try {
-      const doomed = service.feeds.presence.watch({ appId: '80', roomId: 'doomed' }).changesAfter(0);
-      const fine = service.feeds.presence.watch({ appId: '80', roomId: 'fine' }).changesAfter(0);
+      const doomed = fixture.service.feeds.presence.watch({ appId: '80', roomId: 'doomed' }).changesAfter(0);
+      const fine = fixture.service.feeds.presence.watch({ appId: '80', roomId: 'fine' }).changesAfter(0);
       const doomedNext = doomed.next();
-      const before = await tableCounts(service.database.db);
+      const before = await tableCounts(fixture.service.database.db);
       const [refused, accepted] = await Promise.all([
-        postCallback(service.url, signed(loginEvent({ appId: '80', roomId: 'doomed', user: 'z', session: '9', at: 1000 }))),
-        postCallback(service.url, signed(loginEvent({ appId: '80', roomId: 'fine', user: 'y', session: '8', at: 1000 }))),
+        postCallback(fixture.service.url, signed(loginEvent({ appId: '80', roomId: 'doomed', user: 'z', session: '9', at: 1000 }))),
+        postCallback(fixture.service.url, signed(loginEvent({ appId: '80', roomId: 'fine', user: 'y', session: '8', at: 1000 }))),
       ]);
       expect(refused.status).toBe(500);
       expect(accepted.status).toBe(200);
       expect((await fine.next()).value).toMatchObject({ kind: 'JOINED', userAccount: 'y' });
       expect(await within(doomedNext, 500)).toBe('timeout');
-      const after = await tableCounts(service.database.db);
+      const after = await tableCounts(fixture.service.database.db);
       expect(after.roomEvents).toBe(before.roomEvents! + 1);
       await doomed.return?.();
       await fine.return?.();
     } finally {
-      await service.database.db.execute(sql`drop trigger refuse_doomed on presence_changes`);
+      await fixture.service.database.db.execute(sql`drop trigger refuse_doomed on presence_changes`);
     }
   });
 });
