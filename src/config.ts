@@ -30,6 +30,8 @@ export interface Config {
   /** How often live feeds re-read their rooms' versions, in case a notice was lost. */
   liveCatchUpS: number;
   production: boolean;
+  /** Whether `/` serves the live occupancy page: by default everywhere but in production. */
+  livePage: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -60,6 +62,16 @@ const integerVar = (fallback: number, min: number, max: number) =>
     }
     return n;
   });
+
+/** An on/off switch; undefined when unset, so that the default can depend on other variables. */
+const switchVar = optionalText.transform((value, ctx) => {
+  if (value === undefined) return undefined;
+  const normalised = value.toLowerCase();
+  if (['1', 'true', 'on', 'yes'].includes(normalised)) return true;
+  if (['0', 'false', 'off', 'no'].includes(normalised)) return false;
+  ctx.addIssue({ code: 'custom', message: 'must be on or off (1/0, true/false)' });
+  return z.NEVER;
+});
 
 const environmentSchema = z.object({
   PORT: integerVar(4000, 0, 65535),
@@ -105,6 +117,7 @@ const environmentSchema = z.object({
   REDIS_URL: optionalText.refine((value) => value === undefined || /^rediss?:\/\//.test(value), 'must be a redis:// or rediss:// URL'),
   LIVE_CATCH_UP_S: integerVar(5, 1, 3600),
   NODE_ENV: optionalText,
+  LIVE_PAGE: switchVar,
   LOG_LEVEL: optionalText.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ),
@@ -145,6 +158,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: vars.REDIS_URL ?? null,
     liveCatchUpS: vars.LIVE_CATCH_UP_S,
     production,
+    // The page shows who is in which room: in production it is served only when asked for.
+    livePage: vars.LIVE_PAGE ?? !production,
     logLevel: vars.LOG_LEVEL ?? 'info',
   };
 }
