@@ -7,6 +7,7 @@ import { createGraphQLServer, type GraphQLServer } from './graphql/yoga.js';
 import { graphqlRoutes } from './http/graphql-route.js';
 import { attachGraphQLWebSocket, type GraphQLWebSocket } from './http/graphql-ws.js';
 import { healthRoutes } from './http/health.js';
+import { livePageRoutes } from './http/live-page.js';
 import { createPresence, type Presence } from './presence/ingest.js';
 import { createNoticeBus, type NoticeBus } from './pubsub/bus.js';
 import { createLiveFeeds, type LiveFeeds } from './pubsub/feeds.js';
@@ -136,6 +137,7 @@ function buildHttp(
   );
   const graphql = createGraphQLServer({ db: database.db, feeds, production: config.production, logger: http.log });
   http.register(graphqlRoutes(graphql));
+  if (config.livePage) http.register(livePageRoutes());
   return { http, graphql };
 }
 
