@@ -105,4 +105,8 @@ async function main(): Promise<number> {
   return report.converged ? 0 : 1;
 }
 
+// A report piped into `head` that stops reading is not an error of the run.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
 process.exitCode = await main();
