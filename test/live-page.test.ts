@@ -91,6 +91,8 @@ describe.each(databaseTargets())('the live page ($name)', (target) => {
 
     await page.click('#room-list button.room[data-room-id="lobby"]');
     await expect.poll(() => members(page), POLL).toEqual([['alice', 'Alice', 'host']]);
+    expect(await page.getAttribute('#room tr[data-user="alice"] td.since', 'data-since')).toBe(new Date(at(0)).toISOString());
+    expect(await page.textContent('#room tr[data-user="alice"] td.since')).toMatch(/\d+ min \d+ s ago$/);
     expect(new URL(page.url()).hash).toBe('#room=lobby');
 
     await ingest(loginEvent({ ...lobby, user: 'dave', nickname: 'Dave 🎧', session: '9007199254740999', at: at(60), role: 2, updateSeq: 2 }));
