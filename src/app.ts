@@ -12,6 +12,7 @@ import { attachGraphQLWebSocket, type GraphQLWebSocket } from './http/graphql-ws
 import { healthRoutes } from './http/health.js';
 import { metricsRoutes } from './http/metrics-route.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { livePageRoutes } from './http/live-page.js';
 import { createPresence, type Presence } from './presence/ingest.js';
 import { createNoticeBus, type NoticeBus } from './pubsub/bus.js';
 import { createLiveFeeds, type LiveFeeds } from './pubsub/feeds.js';
@@ -194,6 +195,7 @@ function buildHttp(
       metrics,
     ),
   );
+  if (config.livePage) http.register(livePageRoutes());
   return http;
 }
 

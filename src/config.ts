@@ -50,6 +50,8 @@ export interface Config {
   /** Take the client address from X-Forwarded-For, for a service behind a load balancer. */
   trustProxy: boolean;
   production: boolean;
+  /** Whether `/` serves the live occupancy page: by default everywhere but in production. */
+  livePage: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -162,6 +164,7 @@ const environmentSchema = z.object({
   GRAPHIQL: booleanVar,
   TRUST_PROXY: booleanVar,
   NODE_ENV: optionalText,
+  LIVE_PAGE: booleanVar,
   LOG_LEVEL: optionalText.pipe(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   ),
@@ -210,6 +213,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     graphiql: vars.GRAPHIQL ?? !production,
     trustProxy: vars.TRUST_PROXY ?? false,
     production,
+    // The page shows who is in which room: in production it is served only when asked for.
+    livePage: vars.LIVE_PAGE ?? !production,
     logLevel: vars.LOG_LEVEL ?? 'info',
   };
 }

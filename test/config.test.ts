@@ -47,4 +47,12 @@ describe('configuration', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual(['ZEGO_CALLBACK_SECRET or ZEGO_APPS: required when NODE_ENV=production']);
     expect(loadConfig({ NODE_ENV: 'production', ZEGO_CALLBACK_SECRET: 's' }).callbackAuth).toMatchObject({ secret: 's', isDevelopmentSecret: false });
   });
+
+  it('serves the live page outside production, and in production only when LIVE_PAGE turns it on', () => {
+    expect(loadConfig({}).livePage).toBe(true);
+    expect(loadConfig({ LIVE_PAGE: 'off' }).livePage).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', ZEGO_CALLBACK_SECRET: 's' }).livePage).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', ZEGO_CALLBACK_SECRET: 's', LIVE_PAGE: '1' }).livePage).toBe(true);
+    expect(problemsOf({ LIVE_PAGE: 'maybe' })).toEqual(['LIVE_PAGE: must be on or off (1/0, true/false)']);
+  });
 });
