@@ -195,7 +195,7 @@ function buildHttp(
       metrics,
     ),
   );
-  if (config.livePage) http.register(livePageRoutes());
+  if (config.livePage) http.register(livePageRoutes({ tokenRequired: config.apiTokens !== null }));
   return http;
 }
 

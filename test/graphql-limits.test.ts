@@ -56,6 +56,19 @@ describe('abuse limits', () => {
     expect(response.errors?.[0]?.message).toMatch(/cost limit of 50000 exceeded/i);
   });
 
+  it('refuses an abusive subscription over WebSocket with an error, keeping the connection', async () => {
+    const client = wsClient(service.url);
+    try {
+      const tooDeep = subscribeWs(client, `subscription { roomPresence(appId: "610", roomId: "r") { room { members { edges { node { room { members { edges { node { room { roomId } } } } } } } } } } }`);
+      await expect(tooDeep.next()).rejects.toMatchObject([{ message: expect.stringMatching(/depth limit of 10 exceeded/i) }]);
+      const fine = subscribeWs<{ roomPresence: { kind: string } }>(client, 'subscription { roomPresence(appId: "610", roomId: "r") { kind } }');
+      expect((await fine.next()).data?.roomPresence.kind).toBe('SNAPSHOT');
+      fine.stop();
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('refuses a huge first with the error that names first', async () => {
     const response = await graphql(service.url, '{ rooms(first: 100000) { totalCount } }');
     expect(response.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', argumentName: 'first' } });

@@ -99,27 +99,38 @@ describe.each(databaseTargets())('the simulator ($name)', (target) => {
 });
 
 /**
- * A proxy in front of the service that answers every 5th request 503 and drops every 7th
- * connection without an answer; everything else is passed through.
+ * A proxy in front of the service that fails some callbacks' first tries: every 5th callback is
+ * answered 503 once, every 7th loses its connection once, and every 35th both, one after the
+ * other. No callback fails more than twice, so ZEGO's five retries always get it through and
+ * the test does not depend on luck.
  */
 async function flakyProxy(target: string): Promise<{ url: string; close(): Promise<void> }> {
-  let requests = 0;
+  // Each callback's number in order of first arrival, and how many tries it has had.
+  const seen = new Map<string, { number: number; tries: number }>();
   const server: Server = createServer(async (request, response) => {
-    const n = ++requests;
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    if (n % 7 === 0) {
+    const body = Buffer.concat(chunks);
+    // A callback is known by its content; the timestamp, nonce and signature change with each try.
+    const { timestamp: _t, nonce: _n, signature: _s, ...content } = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    const key = JSON.stringify(content);
+    const callback = seen.get(key) ?? { number: seen.size + 1, tries: 0 };
+    callback.tries += 1;
+    seen.set(key, callback);
+    const refusals = [...(callback.number % 7 === 0 ? ['drop'] : []), ...(callback.number % 5 === 0 ? ['503'] : [])];
+    const refusal = refusals[callback.tries - 1];
+    if (refusal === 'drop') {
       request.socket.destroy();
       return;
     }
-    if (n % 5 === 0) {
+    if (refusal === '503') {
       response.writeHead(503, { 'content-type': 'application/json' }).end('{"ok":false}');
       return;
     }
     const forwarded = await fetch(`${target}${request.url}`, {
       method: request.method,
       headers: { 'content-type': request.headers['content-type'] ?? 'application/json' },
-      body: Buffer.concat(chunks),
+      body,
     });
     response.writeHead(forwarded.status, { 'content-type': 'application/json' }).end(await forwarded.text());
   });

@@ -16,7 +16,8 @@ export interface Difference {
   detail: string;
 }
 
-const PAGE = 100;
+// Rooms per page: each carries up to 500 members, and the API's cost limit bounds a page's values.
+const PAGE = 5;
 const MEMBER_PAGE = 500;
 
 const MEMBER_FIELDS = /* GraphQL */ `

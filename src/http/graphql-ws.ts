@@ -86,7 +86,15 @@ export function attachGraphQLWebSocket(server: Server, graphql: GraphQLServer, o
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError('the query could not be parsed')];
         }
-        const errors = validate(schema, document);
+        // Some validation rules (the abuse limits) throw their refusal rather than report it.
+        let errors: readonly GraphQLError[];
+        try {
+          errors = validate(schema, document);
+        } catch (error) {
+          // Rebuilt rather than passed on: it may come from the other of graphql-js's two builds.
+          const { message, extensions } = error as { message?: string; extensions?: Record<string, unknown> };
+          errors = [new GraphQLError(message ?? 'the operation could not be validated', { extensions })];
+        }
         if (errors.length > 0) return errors;
         running.add(id);
         metrics.subscriptions.inc({ transport: 'websocket' });

@@ -48,10 +48,13 @@ function send(reply: FastifyReply, asset: Asset, host: string | undefined) {
     .send(asset.body);
 }
 
-export function livePageRoutes() {
+export function livePageRoutes(options: { tokenRequired: boolean }) {
   return async function register(app: FastifyInstance): Promise<void> {
     const assets = readAssets();
-    const page = assets.get('index.html')!;
+    const html = assets.get('index.html')!;
+    // The page asks for a token before its first request when the service needs one, instead of
+    // being refused (and logging a failed request in the browser).
+    const page = { ...html, body: Buffer.from(html.body.toString('utf8').replace('<html lang="en">', `<html lang="en" data-token-required="${options.tokenRequired}">`)) };
     app.get('/', (request, reply) => send(reply, page, request.headers.host));
     app.get<{ Params: { file: string } }>('/live/:file', (request, reply) => {
       const asset = request.params.file === 'index.html' ? undefined : assets.get(request.params.file);

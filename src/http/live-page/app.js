@@ -10,7 +10,8 @@ const settings = { appId: '', token: '', ...JSON.parse(localStorage.getItem(STOR
 const status = document.getElementById('status');
 function showStatus(state, detail) {
   status.dataset.state = state;
-  status.textContent = { connecting: 'connecting…', live: 'live', retrying: 'reconnecting', error: 'error' }[state] ?? state;
+  status.textContent =
+    { connecting: 'connecting…', live: 'live', retrying: 'reconnecting', error: 'error', 'needs-token': 'enter an API token' }[state] ?? state;
   status.title = detail ?? '';
   if (detail) status.textContent += `: ${detail}`;
 }
@@ -51,5 +52,10 @@ form.addEventListener('submit', (event) => {
   showSelectedRoom();
 });
 
-rooms.reload();
-showSelectedRoom();
+// A service with API_TOKENS refuses every request without one: wait for the token first.
+if (document.documentElement.dataset.tokenRequired === 'true' && !settings.token) {
+  showStatus('needs-token');
+} else {
+  rooms.reload();
+  showSelectedRoom();
+}
