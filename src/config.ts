@@ -87,7 +87,7 @@ const booleanVar = optionalText.transform((value, ctx) => {
   if (value === undefined) return undefined;
   if (/^(1|true|yes|on)$/i.test(value)) return true;
   if (/^(0|false|no|off)$/i.test(value)) return false;
-  ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+  ctx.addIssue({ code: 'custom', message: 'must be on or off (true/false, 1/0, yes/no)' });
   return z.NEVER;
 });
 

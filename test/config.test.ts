@@ -53,6 +53,6 @@ describe('configuration', () => {
     expect(loadConfig({ LIVE_PAGE: 'off' }).livePage).toBe(false);
     expect(loadConfig({ NODE_ENV: 'production', ZEGO_CALLBACK_SECRET: 's' }).livePage).toBe(false);
     expect(loadConfig({ NODE_ENV: 'production', ZEGO_CALLBACK_SECRET: 's', LIVE_PAGE: '1' }).livePage).toBe(true);
-    expect(problemsOf({ LIVE_PAGE: 'maybe' })).toEqual(['LIVE_PAGE: must be on or off (1/0, true/false)']);
+    expect(problemsOf({ LIVE_PAGE: 'maybe' })).toEqual(['LIVE_PAGE: must be on or off (true/false, 1/0, yes/no)']);
   });
 });
