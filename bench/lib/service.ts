@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+/** The service in its own process, started as `npm start` starts it, with production settings. */
+export interface BenchService {
+  url: string;
+  pid: number;
+  /** Resident set size of the service process, from /proc. */
+  rssBytes(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export const BENCH_SECRET = 'bench-secret';
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the service on `databaseUrl`. The per-address connection cap is lifted because every
+ * benchmark client shares 127.0.0.1; everything else is the production default unless `env` says.
+ */
+export async function startBenchService(databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchService> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: databaseUrl,
+      ZEGO_CALLBACK_SECRET: BENCH_SECRET,
+      MAX_CONNECTIONS_PER_ADDRESS: '0',
+      ...env,
+    },
+    // One log line per callback is part of production's cost; the lines themselves are dropped.
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(child, url, () => stderr);
+  return {
+    url,
+    pid: child.pid!,
+    async rssBytes() {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const kb = /^VmRSS:\s+(\d+) kB/m.exec(status);
+      if (!kb) throw new Error('no VmRSS for the service process');
+      return Number(kb[1]) * 1024;
+    },
+    stop: () => stopChild(child),
+  };
+}
+
+async function waitUntilReady(child: ChildProcess, url: string, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}:\n${stderr()}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`the service did not become ready within 60 s:\n${stderr()}`);
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
