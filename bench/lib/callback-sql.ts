@@ -1,0 +1,134 @@
+import { openDatabase } from '../../src/db/client.js';
+import { migrateDatabase } from '../../src/db/migrate.js';
+import { dedupKey } from '../../src/presence/events.js';
+import { applyRoomEvents, type AppliedEvent } from '../../src/presence/apply.js';
+import { loginEvent, logoutEvent, toRoomEvent } from '../../test/support/zego.js';
+import { createScratchDatabase } from './scratch-database.js';
+
+/**
+ * The pgbench limit of the ingest benchmark: the SQL statements the service sends for one login
+ * and one logout callback, captured from the service's own write path (so the limit follows the
+ * code) and turned into pgbench scripts. Values that must differ per transaction become pgbench
+ * variables, found by value: the sample event uses sentinel values no other parameter can have.
+ */
+
+export interface PgbenchScripts {
+  login: string;
+  logout: string;
+  /** The same, with a pg_notify in the transaction: the other way to tell instances of a change. */
+  loginNotify: string;
+  logoutNotify: string;
+  /** Constant parameters, passed with -D name=value. */
+  constants: Record<string, string>;
+  /** Statements per callback, as the service sent them (without BEGIN/COMMIT). */
+  statements: number;
+}
+
+const SAMPLE = {
+  roomId: 'bench-sample-room',
+  user: 'bench-sample-user',
+  session: '777000111222',
+  // Counters are pushed far from every small constant (role 2, reason 0, update seq 1) so that a
+  // parameter equal to one of them is known to be that counter.
+  roomPk: 60_001,
+  version: 500_000,
+  memberCount: 300,
+  eventId: 7_000_000,
+};
+
+interface Captured {
+  sql: string;
+  params: unknown[];
+}
+
+/** Per-transaction values the scripts set before BEGIN; rooms are "1".."rooms", as the HTTP load uses. */
+const prelude = (rooms: number) => [
+  `\\set room random(1, ${rooms})`,
+  '\\set user random(1, 1000000000000)',
+  '\\set key random(1, 9000000000000000000)',
+];
+
+export async function capturePgbenchScripts(serverUrl: string, rooms: number): Promise<PgbenchScripts> {
+  const scratch = await createScratchDatabase(serverUrl, 'capture');
+  const captured: Captured[] = [];
+  let capturing = false;
+  const handle = await openDatabase({ kind: 'postgres', url: scratch.url }, {
+    onQuery: (sql, params) => {
+      if (capturing) captured.push({ sql, params });
+    },
+  });
+  try {
+    await migrateDatabase(handle);
+    await scratch.admin.unsafe(`select setval(pg_get_serial_sequence('rooms', 'id'), ${SAMPLE.roomPk - 1})`);
+    const now = Date.now();
+    const room = { roomId: SAMPLE.roomId };
+    await applyRoomEvents(handle.db, [await toRoomEvent(loginEvent({ ...room, user: 'warm-up', session: '1', at: now - 60_000, updateSeq: 1 }))]);
+    await scratch.admin.unsafe(`update rooms set version = ${SAMPLE.version}, member_count = ${SAMPLE.memberCount}`);
+    await scratch.admin.unsafe(`select setval(pg_get_serial_sequence('room_events', 'id'), ${SAMPLE.eventId})`);
+
+    const user = { ...room, user: SAMPLE.user, nickname: SAMPLE.user, session: SAMPLE.session, role: 2 };
+    const login = await toRoomEvent(loginEvent({ ...user, at: now - 30_000, updateSeq: 1 }));
+    const logout = await toRoomEvent(logoutEvent({ ...user, loginAt: now - 30_000, at: now - 1_000, updateSeq: 2, reason: 0 }));
+
+    const constants: Record<string, string> = {};
+    const script = async (event: typeof login, name: 'login' | 'logout', after: { version: number; count: number }) => {
+      captured.length = 0;
+      capturing = true;
+      const [outcome] = await applyRoomEvents(handle.db, [event]);
+      capturing = false;
+      if (outcome?.status !== 'applied') throw new Error(`the sample ${name} was not applied`);
+      const eventId = (outcome as AppliedEvent).eventId;
+      const variables = new Map<unknown, string>([
+        [SAMPLE.roomId, ':room'],
+        [SAMPLE.user, ':user'],
+        [SAMPLE.session, ':user'],
+        [dedupKey(event), ':key'],
+        [SAMPLE.roomPk, ':id'],
+        [after.version, ':version1'],
+        [after.count, ':count1'],
+        [eventId, ':e_id'],
+      ]);
+      const used = new Set<string>();
+      const lines = captured.map(({ sql, params }, i) => {
+        const text = sql.replace(/\s+/g, ' ').trim().replace(/\$(\d+)/g, (_, n: string) => {
+          const value = params[Number(n) - 1];
+          if (value === null) return 'NULL';
+          const variable = variables.get(value);
+          if (variable) {
+            used.add(variable);
+            return variable;
+          }
+          const constant = `${name}_${i}_${n}`;
+          constants[constant] = value instanceof Date ? value.toISOString() : String(value);
+          return `:${constant}`;
+        });
+        // The room row and the new event id feed the statements after them, as in the service.
+        if (/^select .* from "rooms" .* for update$/.test(text)) {
+          const count = name === 'login' ? ':member_count + 1' : 'greatest(:member_count - 1, 0)';
+          return `${text} \\gset\n\\set version1 :version + 1\n\\set count1 ${count}`;
+        }
+        if (/^insert into "room_events" .* returning/.test(text)) return `${text} \\gset e_`;
+        return `${text};`;
+      });
+      const missing = [...new Set(variables.values())].filter((v) => !used.has(v));
+      if (missing.length > 0) throw new Error(`the captured ${name} SQL never used ${missing.join(', ')}: update bench/lib/callback-sql.ts to the write path`);
+      return { text: [...prelude(1), 'BEGIN;', ...lines, 'COMMIT;', ''].join('\n'), statements: captured.length };
+    };
+
+    const loginScript = await script(login, 'login', { version: SAMPLE.version + 1, count: SAMPLE.memberCount + 1 });
+    const logoutScript = await script(logout, 'logout', { version: SAMPLE.version + 2, count: SAMPLE.memberCount });
+    const withRooms = (text: string) => text.replace(prelude(1)[0]!, prelude(rooms)[0]!);
+    const withNotify = (text: string) => text.replace(/^COMMIT;$/m, "select pg_notify('presence_bench', :room::text);\nCOMMIT;");
+    return {
+      login: withRooms(loginScript.text),
+      logout: withRooms(logoutScript.text),
+      loginNotify: withNotify(withRooms(loginScript.text)),
+      logoutNotify: withNotify(withRooms(logoutScript.text)),
+      constants,
+      statements: loginScript.statements,
+    };
+  } finally {
+    await handle.close();
+    await scratch.drop();
+  }
+}

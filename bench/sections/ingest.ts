@@ -1,0 +1,97 @@
+import { loginEvent, signed } from '../../test/support/zego.js';
+import { capturePgbenchScripts } from '../lib/callback-sql.js';
+import { loadCallbacks, type CallbackLoadResult } from '../lib/callback-load.js';
+import { figure, median, type BenchContext, type SectionResult } from '../lib/figures.js';
+import { runPgbench, type PgbenchResult } from '../lib/pgbench.js';
+import { createScratchDatabase } from '../lib/scratch-database.js';
+import { BENCH_SECRET, startBenchService } from '../lib/service.js';
+
+const CONCURRENCY = 32;
+const ROOMS = 1_000;
+// The issue's figure for a naive 4-statement transaction per event under pgbench at c=32 here.
+const NAIVE_TPS = 2_000;
+
+/**
+ * Ingest throughput against its limit: the service takes signed login/logout callbacks over HTTP
+ * at concurrency 32; pgbench runs the very statements the service sends for one callback, one
+ * transaction per callback, at the same concurrency on the same database. The two alternate
+ * within the run so that drift of the machine or the growing tables falls on both.
+ */
+export async function ingest(context: BenchContext): Promise<SectionResult> {
+  const seconds = context.smoke ? 1 : 15;
+  const rooms = context.smoke ? 20 : ROOMS;
+  const scratch = await createScratchDatabase(context.serverUrl, 'ingest');
+  const service = await startBenchService(scratch.url).catch(async (error: unknown) => {
+    await scratch.drop();
+    throw error;
+  });
+  try {
+    await openRooms(service.url, rooms);
+    const scripts = await capturePgbenchScripts(context.serverUrl, rooms);
+    context.log(`ingest: ${scripts.statements} statements per callback; warming up`);
+    await loadCallbacks(service.url, { connections: CONCURRENCY, seconds: context.smoke ? 1 : 3, rooms });
+    await runPgbench(scratch.url, scripts, { clients: CONCURRENCY, seconds: context.smoke ? 1 : 3 });
+
+    const http: CallbackLoadResult[] = [];
+    const pgbench: PgbenchResult[] = [];
+    const notify: PgbenchResult[] = [];
+    for (let run = 0; run < context.runs; run += 1) {
+      const before = await countEvents(scratch);
+      const load = await loadCallbacks(service.url, { connections: CONCURRENCY, seconds, rooms });
+      const stored = (await countEvents(scratch)) - before;
+      if (load.refused > 0) throw new Error(`ingest: ${load.refused} callbacks were not answered 200 applied`);
+      // Every "applied" must be committed; a few more may be, answered after the load stopped listening.
+      if (stored < load.applied || stored > load.applied + CONCURRENCY) {
+        throw new Error(`ingest: ${load.applied} callbacks answered applied but ${stored} events stored`);
+      }
+      http.push(load);
+      pgbench.push(await runPgbench(scratch.url, scripts, { clients: CONCURRENCY, seconds }));
+      notify.push(await runPgbench(scratch.url, scripts, { clients: CONCURRENCY, seconds, notify: true }));
+      context.log(
+        `ingest run ${run + 1}: service ${load.perSecond.toFixed(0)}/s, pgbench ${pgbench.at(-1)!.tps.toFixed(0)} tps, with pg_notify ${notify.at(-1)!.tps.toFixed(0)} tps`,
+      );
+    }
+
+    const limit = median(pgbench.map((p) => p.tps));
+    const sql = `${scripts.statements} statements + BEGIN/COMMIT per callback, c=${CONCURRENCY}, ${seconds} s per run`;
+    return {
+      section: 'ingest',
+      figures: [
+        figure('pgbench, the same SQL per callback (the limit)', 'tx/s', pgbench.map((p) => p.tps), undefined, sql),
+        figure('callbacks over HTTP, login/logout, c=32', 'callbacks/s', http.map((h) => h.perSecond),
+          { kind: 'atLeast', value: NAIVE_TPS, against: 'naive 4-statement transaction under pgbench, from the issue' },
+          `keep-alive HTTP, signed JSON bodies, ${rooms} rooms; each answer checked "applied" and counted in the database`),
+        figure('ratio to pgbench', '×', http.map((h, i) => h.perSecond / pgbench[i]!.tps),
+          { kind: 'atLeast', value: 0.6, against: 'target: 60% of pgbench in the same run' },
+          `pgbench median ${limit.toFixed(0)} tx/s; per-run ratios, service run then pgbench run`),
+        figure('callback latency p50', 'ms', http.map((h) => h.latencyP50Ms)),
+        figure('callback latency p99', 'ms', http.map((h) => h.latencyP99Ms)),
+        figure('pgbench, the same SQL + pg_notify in the transaction', 'tx/s', notify.map((p) => p.tps), undefined,
+          'why change notices go over Redis after commit, not NOTIFY inside the write (README, Several instances)'),
+      ],
+      raw: { http, pgbench, notify, pgbenchScripts: { login: scripts.login, logout: scripts.logout } },
+    };
+  } finally {
+    await service.stop();
+    await scratch.drop();
+  }
+}
+
+/** One resident per room, so that every room pgbench picks exists with a current lifecycle. */
+async function openRooms(baseUrl: string, rooms: number): Promise<void> {
+  const queue = Array.from({ length: rooms }, (_, i) => String(i + 1));
+  const at = Date.now() - 60_000;
+  const worker = async () => {
+    for (let roomId = queue.shift(); roomId !== undefined; roomId = queue.shift()) {
+      const body = JSON.stringify(signed(loginEvent({ roomId, user: `resident-${roomId}`, session: roomId, at, updateSeq: 1 }), { secret: BENCH_SECRET }));
+      const response = await fetch(`${baseUrl}/callbacks/zego`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      if (response.status !== 200) throw new Error(`opening room ${roomId}: ${response.status} ${await response.text()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+async function countEvents(scratch: { admin: import('postgres').Sql }): Promise<number> {
+  const [row] = await scratch.admin<{ n: number }[]>`select count(*)::int as n from room_events`;
+  return row!.n;
+}
