@@ -10,6 +10,7 @@ import { countLogouts, findLogoutPage } from '../src/db/logout-history.js';
 import { aggregateLogouts } from '../src/db/logout-stats.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { KNOWN_REASON_CODES, reasonCodesFor, roleCodesFor } from '../src/presence/codes.js';
+import { seedLogoutHistory } from './lib/history-seed.js';
 
 const serverUrl = process.env.DATABASE_URL;
 if (!serverUrl || !/^postgres(ql)?:\/\//.test(serverUrl)) throw new Error('set DATABASE_URL to a postgres:// URL');
@@ -27,37 +28,24 @@ const admin = postgres(url.toString(), { max: 1, onnotice: () => {} });
 try {
   await migrateDatabase(handle);
   const seeded = performance.now();
-  // One app holds 90% of the history; 2,000 rooms, 50,000 users, sessions up to an hour, a
-  // logout a second, and a login row for every logout (the table holds both).
-  await admin.unsafe(`
-    insert into room_events (event, app_id, room_id, room_seq, event_at, user_account, nickname, session_id, role_code,
-                             login_at, logout_at, logout_reason, sent_at, dedup_key, payload)
-    select 'room_logout', case when i % 10 = 0 then '2' else '1' end, 'room' || (i % 2000), 1, t, 'user' || (i % 50000), 'n', i,
-           (array[1, 2, 2, 2, 4, 7])[1 + i % 6], t - make_interval(secs => i % 3600), t, (array[0, 0, 0, 1, 2, 3, 4, 9])[1 + i % 8],
-           t, 'logout' || i, '{}'
-    from (select i, timestamptz '2026-01-01' + make_interval(secs => i) as t from generate_series(1, ${logouts}) i) s;
-    insert into room_events (event, app_id, room_id, room_seq, event_at, user_account, nickname, session_id, role_code, login_at, sent_at, dedup_key, payload)
-    select 'room_login', '1', 'room' || (i % 2000), 1, t, 'user' || (i % 50000), 'n', i, 2, t, t, 'login' || i, '{}'
-    from (select i, timestamptz '2026-01-01' + make_interval(secs => i) as t from generate_series(1, ${logouts}) i) s;
-  `);
-  await admin.unsafe('vacuum analyze room_events');
+  const history = await seedLogoutHistory(admin, logouts);
   console.log(`seeded ${logouts} logouts and as many logins in ${Math.round(performance.now() - seeded)} ms\n`);
 
-  const app = { appId: '1' };
+  const app = { appId: history.appId };
   const page = { after: null, limit: 51 };
-  const day = { from: new Date('2026-01-03T00:00:00Z'), to: new Date('2026-01-04T00:00:00Z') };
+  const day = history.window;
   const cases: [string, () => Promise<unknown>][] = [
     ['newest page', () => findLogoutPage(handle.db, app, page)],
-    ['page after a cursor', () => findLogoutPage(handle.db, app, { after: { logoutAt: new Date('2026-01-05T00:00:00Z'), id: 345_600 }, limit: 51 })],
-    ['page of a room', () => findLogoutPage(handle.db, { ...app, roomId: 'room17' }, page)],
-    ['page of a user', () => findLogoutPage(handle.db, { ...app, userAccount: 'user17' }, page)],
+    ['page after a cursor', () => findLogoutPage(handle.db, app, { after: history.middle, limit: 51 })],
+    ['page of a room', () => findLogoutPage(handle.db, { ...app, roomId: history.roomId }, page)],
+    ['page of a user', () => findLogoutPage(handle.db, { ...app, userAccount: history.userAccount }, page)],
     ['page of a reason', () => findLogoutPage(handle.db, { ...app, reasons: reasonCodesFor(['KICKED_OUT']) }, page)],
     ['page of UNKNOWN reasons', () => findLogoutPage(handle.db, { ...app, reasons: reasonCodesFor(['UNKNOWN']) }, page)],
     ['page of a role', () => findLogoutPage(handle.db, { ...app, roles: roleCodesFor(['ADMIN']) }, page)],
     ['page of a day', () => findLogoutPage(handle.db, { ...app, ...day }, page)],
-    ['totalCount of a room', () => countLogouts(handle.db, { ...app, roomId: 'room17' })],
+    ['totalCount of a room', () => countLogouts(handle.db, { ...app, roomId: history.roomId })],
     ['totalCount of the app', () => countLogouts(handle.db, app)],
-    ['stats of a room by user', () => aggregateLogouts(handle.db, { ...app, roomId: 'room17' }, { by: 'user' })],
+    ['stats of a room by user', () => aggregateLogouts(handle.db, { ...app, roomId: history.roomId }, { by: 'user' })],
     ['stats of a day by reason', () => aggregateLogouts(handle.db, { ...app, ...day }, { by: 'reason', knownCodes: KNOWN_REASON_CODES })],
     ['stats of the app by day', () => aggregateLogouts(handle.db, app, { by: 'day' })],
   ];
