@@ -53,8 +53,8 @@ function decodePresenceCursor(after: string, roomId: string): { appId: string; v
   return { appId, version: version as number };
 }
 
-async function roomOf(change: PresenceChangeShape, { loaders }: GraphQLContext): Promise<RoomShape> {
-  return change.snapshot ?? (await loaders.roomByKey.load(change.room)) ?? unseenRoom(change.room);
+async function roomOf(change: PresenceChangeShape, { feeds }: GraphQLContext): Promise<RoomShape> {
+  return change.snapshot ?? (await feeds.presence.roomNow(change.room)) ?? unseenRoom(change.room);
 }
 
 PresenceChange.implement({

@@ -1,7 +1,8 @@
 import { Repeater } from '@repeaterjs/repeater';
+import DataLoader from 'dataloader';
 import type { Database } from '../db/client.js';
 import { loadPresenceChanges, loadPresenceVersions, type PresenceChangeRow } from '../db/presence-log.js';
-import { findAppOfRoom } from '../db/room-queries.js';
+import { findAppOfRoom, findRoomsByKey, type RoomView } from '../db/room-queries.js';
 import type { RoomVersionNotice } from './notices.js';
 
 /**
@@ -90,6 +91,7 @@ export class PresenceFeeds {
   private readonly awaitingApp = new Map<string, Set<(appId: string) => void>>();
   private readonly batchSize: number;
   private readonly cacheSize: number;
+  private readonly roomsNow: DataLoader<RoomKey, RoomView | null, string>;
 
   constructor(
     private readonly db: Database,
@@ -97,6 +99,22 @@ export class PresenceFeeds {
   ) {
     this.batchSize = options.batchSize ?? 200;
     this.cacheSize = options.cacheSize ?? 256;
+    // A change wakes every subscriber of its room at once, and each asks for the room as it is
+    // now: read once for all of them (and for the other rooms woken in the same turn) rather
+    // than once per subscriber. Nothing is cached beyond the turn, so no one is answered stale.
+    this.roomsNow = new DataLoader(
+      async (keys) => {
+        const unique = [...new Map(keys.map((key) => [keyOf(key), key])).values()];
+        const found = new Map((await findRoomsByKey(this.db, unique)).map((room) => [keyOf(room), room]));
+        return keys.map((key) => found.get(keyOf(key)) ?? null);
+      },
+      { cache: false, batchScheduleFn: (run) => setImmediate(run), maxBatchSize: 500 },
+    );
+  }
+
+  /** The room as it is now, read together with every other subscriber's ask of the same turn. */
+  roomNow(room: RoomKey): Promise<RoomView | null> {
+    return this.roomsNow.load(room);
   }
 
   /** Rooms watched on this instance (for metrics and leak checks). */
