@@ -1,0 +1,143 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { figure, percentile, type BenchContext, type SectionResult } from '../lib/figures.js';
+import { sendPresenceLoad, type PresenceLoad, type PresenceLoadOptions } from '../lib/presence-load.js';
+import { openRooms, roomIds } from '../lib/presence-rooms.js';
+import { createScratchDatabase } from '../lib/scratch-database.js';
+import { startBenchService, type BenchService } from '../lib/service.js';
+import { openSubscriberFleet, type SubscriberFleet } from '../lib/subscriber-fleet.js';
+import type { Delivery } from '../lib/subscriber-protocol.js';
+
+const APP_ID = '1';
+const PER_ROOM = 10;
+// Time the clients get after the last callback's answer before what has not arrived counts as lost.
+const GRACE_MS = 5_000;
+
+interface FanoutRun {
+  callbacks: number;
+  achievedPerSecond: number;
+  maxScheduleLagMs: number;
+  expected: number;
+  delivered: number;
+  lost: number;
+  duplicates: number;
+  unexpected: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * Fan-out latency: subscribers of roomPresence, one WebSocket each and PER_ROOM per room, while
+ * signed callbacks arrive at a steady rate; for every (subscriber, change) pair the time from the
+ * callback being sent to the change being received, and every change that never arrived.
+ */
+export async function fanout(context: BenchContext): Promise<SectionResult> {
+  const size = context.smoke
+    ? { rooms: 10, workers: 1, perSecond: 25, seconds: 2 }
+    : { rooms: 1_000, workers: 4, perSecond: 200, seconds: 20 };
+  const rooms = roomIds(size.rooms);
+  const scratch = await createScratchDatabase(context.serverUrl, 'fanout');
+  let service: BenchService | undefined;
+  let fleet: SubscriberFleet | undefined;
+  try {
+    service = await startBenchService(scratch.url);
+    await openRooms(service.url, APP_ID, rooms);
+    const opening = performance.now();
+    fleet = await openSubscriberFleet({ url: service.url, appId: APP_ID, rooms, perRoom: PER_ROOM, workers: size.workers });
+    context.log(`fanout: ${fleet.size} subscribers have their snapshots after ${((performance.now() - opening) / 1000).toFixed(1)} s`);
+
+    if (!context.smoke) {
+      // The first changes of a room compile code paths and fill caches; they are not what is measured.
+      await measure(service, fleet, { rooms, perSecond: size.perSecond, seconds: 3, label: 'warm' });
+    }
+    const runs: FanoutRun[] = [];
+    for (let run = 0; run < context.runs; run += 1) {
+      const result = await measure(service, fleet, { rooms, perSecond: size.perSecond, seconds: size.seconds, label: `run${run + 1}` });
+      if (result.delivered === 0) throw new Error('fanout: no subscriber received any change');
+      runs.push(result);
+      context.log(
+        `fanout run ${run + 1}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms; ` +
+          `${result.delivered}/${result.expected} delivered, ${result.lost} lost, ${result.duplicates + result.unexpected} extra; ` +
+          `${result.achievedPerSecond.toFixed(0)} callbacks/s`,
+      );
+    }
+
+    const shape =
+      `${fleet.size.toLocaleString('en-US')} subscribers, ${PER_ROOM} per room × ${size.rooms.toLocaleString('en-US')} rooms, ` +
+      `one WebSocket each, ${size.workers} client processes; ${size.perSecond} login/logout callbacks/s for ${size.seconds} s per run, ` +
+      `round-robin over the rooms; the same service and subscribers for every run${context.smoke ? '' : ', after a 3 s warm-up'}`;
+    const delivered = runs.map((r) => r.delivered).join(' / ');
+    return {
+      section: 'fanout',
+      figures: [
+        figure('callback sent → event received, p50', 'ms', runs.map((r) => r.p50Ms), undefined, shape),
+        figure('callback sent → event received, p99', 'ms', runs.map((r) => r.p99Ms), { kind: 'atMost', value: 50, against: 'target' },
+          `over every (subscriber, change) pair: ${delivered} per run; send and receive stamped with performance.timeOrigin + now() in different processes`),
+        figure('callback sent → event received, max', 'ms', runs.map((r) => r.maxMs)),
+        figure('events lost', 'lost', runs.map((r) => r.lost), { kind: 'atMost', value: 0, against: 'target' },
+          `expected = changes applied × ${PER_ROOM} subscribers of the room; counted ${GRACE_MS / 1000} s after the last answer at the latest`),
+        figure('events duplicated or unexpected', 'lost', runs.map((r) => r.duplicates + r.unexpected), { kind: 'atMost', value: 0, against: 'target' }),
+        figure('callbacks sent', 'callbacks/s', runs.map((r) => r.achievedPerSecond), undefined,
+          `open loop on a fixed schedule; worst send lag behind schedule ${Math.max(...runs.map((r) => r.maxScheduleLagMs)).toFixed(1)} ms`),
+      ],
+      raw: { runs, serviceRssBytes: await service.rssBytes() },
+    };
+  } finally {
+    await fleet?.stop();
+    await service?.stop();
+    await scratch.drop();
+  }
+}
+
+async function measure(service: BenchService, fleet: SubscriberFleet, load: Omit<PresenceLoadOptions, 'appId'>): Promise<FanoutRun> {
+  const before = (await fleet.count()).received;
+  const sent = await sendPresenceLoad(service.url, { ...load, appId: APP_ID });
+  const expected = sent.sentAt.size * PER_ROOM;
+  const deadline = performance.now() + GRACE_MS;
+  for (;;) {
+    const { received, problems } = await fleet.count();
+    if (problems.length > 0) throw new Error(`fanout: subscribers failed:\n${problems.join('\n')}`);
+    if (received - before >= expected) break;
+    if (performance.now() > deadline) break;
+    await sleep(100);
+  }
+  // A duplicate would come right behind the original.
+  await sleep(300);
+  return analyse(sent, await fleet.drain(), fleet.roomOf);
+}
+
+function analyse(load: PresenceLoad, deliveries: Delivery[], roomOf: readonly string[]): FanoutRun {
+  const seen = new Set<string>();
+  const latencies: number[] = [];
+  let duplicates = 0;
+  let unexpected = 0;
+  for (const [subscriber, key, at] of deliveries) {
+    const sentAt = load.sentAt.get(key);
+    if (sentAt === undefined || !key.startsWith(`${roomOf[subscriber]}|`)) {
+      unexpected += 1;
+      continue;
+    }
+    const pair = `${subscriber}|${key}`;
+    if (seen.has(pair)) {
+      duplicates += 1;
+      continue;
+    }
+    seen.add(pair);
+    latencies.push(at - sentAt);
+  }
+  const perRoom = roomOf.length / new Set(roomOf).size;
+  const expected = load.sentAt.size * perRoom;
+  return {
+    callbacks: load.callbacks,
+    achievedPerSecond: load.achievedPerSecond,
+    maxScheduleLagMs: load.maxScheduleLagMs,
+    expected,
+    delivered: latencies.length,
+    lost: expected - latencies.length,
+    duplicates,
+    unexpected,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies.length === 0 ? Number.NaN : latencies.reduce((a, b) => Math.max(a, b)),
+  };
+}
