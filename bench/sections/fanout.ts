@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { figure, percentile, type BenchContext, type SectionResult } from '../lib/figures.js';
 import { sendPresenceLoad, type PresenceLoad, type PresenceLoadOptions } from '../lib/presence-load.js';
@@ -24,6 +25,8 @@ interface FanoutRun {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** The service's CPU time over the load's wall time, in cores: near 1, its one event loop is saturated. */
+  serviceCores: number;
 }
 
 /**
@@ -58,7 +61,7 @@ export async function fanout(context: BenchContext): Promise<SectionResult> {
       context.log(
         `fanout run ${run + 1}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms; ` +
           `${result.delivered}/${result.expected} delivered, ${result.lost} lost, ${result.duplicates + result.unexpected} extra; ` +
-          `${result.achievedPerSecond.toFixed(0)} callbacks/s`,
+          `${result.achievedPerSecond.toFixed(0)} callbacks/s; service CPU ${(result.serviceCores * 100).toFixed(0)}% of a core`,
       );
     }
 
@@ -72,7 +75,8 @@ export async function fanout(context: BenchContext): Promise<SectionResult> {
       figures: [
         figure('callback sent → event received, p50', 'ms', runs.map((r) => r.p50Ms), undefined, shape),
         figure('callback sent → event received, p99', 'ms', runs.map((r) => r.p99Ms), { kind: 'atMost', value: 50, against: 'target' },
-          `over every (subscriber, change) pair: ${delivered} per run; send and receive stamped with performance.timeOrigin + now() in different processes`),
+          `over every (subscriber, change) pair: ${delivered} per run; send and receive stamped with performance.timeOrigin + now() in different processes; ` +
+            `service CPU during the load ${runs.map((r) => `${(r.serviceCores * 100).toFixed(0)}%`).join(' / ')} of one core (Node runs it on one event loop: near 100% it is saturated and latency is queueing)`),
         figure('callback sent → event received, max', 'ms', runs.map((r) => r.maxMs)),
         figure('events lost', 'lost', runs.map((r) => r.lost), { kind: 'atMost', value: 0, against: 'target' },
           `expected = changes applied × ${PER_ROOM} subscribers of the room; counted ${GRACE_MS / 1000} s after the last answer at the latest`),
@@ -91,7 +95,10 @@ export async function fanout(context: BenchContext): Promise<SectionResult> {
 
 async function measure(service: BenchService, fleet: SubscriberFleet, load: Omit<PresenceLoadOptions, 'appId'>): Promise<FanoutRun> {
   const before = (await fleet.count()).received;
+  const cpuBefore = await cpuSeconds(service.pid);
+  const started = performance.now();
   const sent = await sendPresenceLoad(service.url, { ...load, appId: APP_ID });
+  const serviceCores = ((await cpuSeconds(service.pid)) - cpuBefore) / ((performance.now() - started) / 1000);
   const expected = sent.sentAt.size * PER_ROOM;
   const deadline = performance.now() + GRACE_MS;
   for (;;) {
@@ -103,10 +110,17 @@ async function measure(service: BenchService, fleet: SubscriberFleet, load: Omit
   }
   // A duplicate would come right behind the original.
   await sleep(300);
-  return analyse(sent, await fleet.drain(), fleet.roomOf);
+  return { ...analyse(sent, await fleet.drain(), fleet.roomOf), serviceCores };
 }
 
-function analyse(load: PresenceLoad, deliveries: Delivery[], roomOf: readonly string[]): FanoutRun {
+/** User + system CPU time of a process, from /proc (clock ticks of 10 ms). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function analyse(load: PresenceLoad, deliveries: Delivery[], roomOf: readonly string[]): Omit<FanoutRun, 'serviceCores'> {
   const seen = new Set<string>();
   const latencies: number[] = [];
   let duplicates = 0;
