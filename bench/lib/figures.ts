@@ -59,7 +59,8 @@ export function percentile(values: readonly number[], p: number): number {
 export function figure(name: string, unit: string, runs: number[], target?: Target, note?: string): Figure {
   const value = median(runs);
   if (!target) return { name, unit, runs, median: value, note };
-  const ratio = value / target.value;
+  // A target of 0 (events lost) has no meaningful ratio.
+  const ratio = target.value === 0 ? undefined : value / target.value;
   const met = target.kind === 'atMost' ? value <= target.value : value >= target.value;
   return { name, unit, runs, median: value, target, ratio, met, note };
 }

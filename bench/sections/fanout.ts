@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { cpuSeconds } from '../lib/process-cpu.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { figure, percentile, type BenchContext, type SectionResult } from '../lib/figures.js';
 import { sendPresenceLoad, type PresenceLoad, type PresenceLoadOptions } from '../lib/presence-load.js';
@@ -111,13 +111,6 @@ async function measure(service: BenchService, fleet: SubscriberFleet, load: Omit
   // A duplicate would come right behind the original.
   await sleep(300);
   return { ...analyse(sent, await fleet.drain(), fleet.roomOf), serviceCores };
-}
-
-/** User + system CPU time of a process, from /proc (clock ticks of 10 ms). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function analyse(load: PresenceLoad, deliveries: Delivery[], roomOf: readonly string[]): Omit<FanoutRun, 'serviceCores'> {

@@ -1,10 +1,11 @@
-import { loginEvent, signed } from '../../test/support/zego.js';
 import { capturePgbenchScripts } from '../lib/callback-sql.js';
 import { loadCallbacks, type CallbackLoadResult } from '../lib/callback-load.js';
 import { figure, median, type BenchContext, type SectionResult } from '../lib/figures.js';
 import { runPgbench, type PgbenchResult } from '../lib/pgbench.js';
-import { createScratchDatabase } from '../lib/scratch-database.js';
-import { BENCH_SECRET, startBenchService } from '../lib/service.js';
+import { openRooms } from '../lib/presence-rooms.js';
+import { cpuSeconds, totalCpuSeconds } from '../lib/process-cpu.js';
+import { createScratchDatabase, type ScratchDatabase } from '../lib/scratch-database.js';
+import { startBenchService } from '../lib/service.js';
 
 const CONCURRENCY = 32;
 const ROOMS = 1_000;
@@ -26,7 +27,8 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
     throw error;
   });
   try {
-    await openRooms(service.url, rooms);
+    // pgbench picks rooms "1".."rooms" by number; each must exist with a current lifecycle.
+    await openRooms(service.url, '1', Array.from({ length: rooms }, (_, i) => String(i + 1)));
     const scripts = await capturePgbenchScripts(context.serverUrl, rooms);
     context.log(`ingest: ${scripts.statements} statements per callback; warming up`);
     await loadCallbacks(service.url, { connections: CONCURRENCY, seconds: context.smoke ? 1 : 3, rooms });
@@ -35,9 +37,16 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
     const http: CallbackLoadResult[] = [];
     const pgbench: PgbenchResult[] = [];
     const notify: PgbenchResult[] = [];
+    const cpu: { serviceMs: number; databaseMs: number }[] = [];
     for (let run = 0; run < context.runs; run += 1) {
       const before = await countEvents(scratch);
+      const backends = await serviceBackends(scratch);
+      const cpuBefore = { service: await cpuSeconds(service.pid), database: await totalCpuSeconds(backends) };
       const load = await loadCallbacks(service.url, { connections: CONCURRENCY, seconds, rooms });
+      cpu.push({
+        serviceMs: ((await cpuSeconds(service.pid)) - cpuBefore.service) * 1000 / load.applied,
+        databaseMs: ((await totalCpuSeconds(backends)) - cpuBefore.database) * 1000 / load.applied,
+      });
       const stored = (await countEvents(scratch)) - before;
       if (load.refused > 0) throw new Error(`ingest: ${load.refused} callbacks were not answered 200 applied`);
       // Every "applied" must be committed; a few more may be, answered after the load stopped listening.
@@ -66,10 +75,13 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
           `pgbench median ${limit.toFixed(0)} tx/s; per-run ratios, service run then pgbench run`),
         figure('callback latency p50', 'ms', http.map((h) => h.latencyP50Ms)),
         figure('callback latency p99', 'ms', http.map((h) => h.latencyP99Ms)),
+        figure('CPU per callback: the service process', 'ms', cpu.map((c) => c.serviceMs), undefined,
+          'user + system time of the service over the run ÷ callbacks applied: what one core of the two pays per callback'),
+        figure('CPU per callback: its PostgreSQL backends', 'ms', cpu.map((c) => c.databaseMs)),
         figure('pgbench, the same SQL + pg_notify in the transaction', 'tx/s', notify.map((p) => p.tps), undefined,
           'why change notices go over Redis after commit, not NOTIFY inside the write (README, Several instances)'),
       ],
-      raw: { http, pgbench, notify, pgbenchScripts: { login: scripts.login, logout: scripts.logout } },
+      raw: { http, pgbench, notify, cpu, pgbenchScripts: { login: scripts.login, logout: scripts.logout } },
     };
   } finally {
     await service.stop();
@@ -77,21 +89,14 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
   }
 }
 
-/** One resident per room, so that every room pgbench picks exists with a current lifecycle. */
-async function openRooms(baseUrl: string, rooms: number): Promise<void> {
-  const queue = Array.from({ length: rooms }, (_, i) => String(i + 1));
-  const at = Date.now() - 60_000;
-  const worker = async () => {
-    for (let roomId = queue.shift(); roomId !== undefined; roomId = queue.shift()) {
-      const body = JSON.stringify(signed(loginEvent({ roomId, user: `resident-${roomId}`, session: roomId, at, updateSeq: 1 }), { secret: BENCH_SECRET }));
-      const response = await fetch(`${baseUrl}/callbacks/zego`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      if (response.status !== 200) throw new Error(`opening room ${roomId}: ${response.status} ${await response.text()}`);
-    }
-  };
-  await Promise.all(Array.from({ length: 16 }, worker));
+/** The service's connections to its database, whose CPU time is the write path's share of PostgreSQL. */
+async function serviceBackends(scratch: ScratchDatabase): Promise<number[]> {
+  const rows = await scratch.admin<{ pid: number }[]>`
+    select pid from pg_stat_activity where datname = ${scratch.name} and application_name like 'zego-presence:%'`;
+  return rows.map((r) => r.pid);
 }
 
-async function countEvents(scratch: { admin: import('postgres').Sql }): Promise<number> {
+async function countEvents(scratch: ScratchDatabase): Promise<number> {
   const [row] = await scratch.admin<{ n: number }[]>`select count(*)::int as n from room_events`;
   return row!.n;
 }
