@@ -43,7 +43,10 @@ function groupKey(grouping: LogoutGrouping): SQL<unknown> {
     case 'room':
       return sql`${roomEvents.roomId}`.mapWith(String);
     case 'user':
-      return sql`${roomEvents.userAccount}`.mapWith(String);
+      // Byte order: grouping a million logouts by user sorts them by account, and a locale's
+      // comparison made that sort most of the query. Rooms need no such help: they are grouped
+      // in the order of room_events_logout_stats_idx, which no sort precedes.
+      return sql`${roomEvents.userAccount} collate "C"`.mapWith(String);
     case 'hour':
     case 'day':
       // date_trunc with a zone truncates in that zone, whatever the session's TimeZone setting.

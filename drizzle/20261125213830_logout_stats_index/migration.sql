@@ -1,0 +1,1 @@
+CREATE INDEX "room_events_logout_stats_idx" ON "room_events" ("app_id","room_id","logout_at","login_at","logout_reason","role_code","user_account") WHERE event = 'room_logout';
