@@ -107,22 +107,25 @@ async function loadState(tx: Transaction, events: RoomEvent[]): Promise<LoadedSt
     }
   }
 
-  const [lifecycleRows, memberRows, stored] = [
-    await findLifecycles(tx, [...lifecycleKeys.values()]),
-    await findMembers(tx, [...memberKeys.values()]),
-    await findStoredEvents(tx, events.map((e) => ({ appId: e.appId, roomId: e.roomId, dedupKey: dedupKey(e) }))),
-  ];
+  // The reads depend only on the locked rooms, so they go out together: one round trip, not one
+  // each. Round trips, not rows, are what a batch costs (BENCHMARKS.md, ingest).
+  const legacyLogouts = events.filter((e): e is Extract<RoomEvent, { type: 'room_logout' }> => e.type === 'room_logout' && e.loginAt === null);
+  const [lifecycleRows, memberRows, stored, legacyPairs] = await Promise.all([
+    findLifecycles(tx, [...lifecycleKeys.values()]),
+    findMembers(tx, [...memberKeys.values()]),
+    findStoredEvents(tx, events.map((e) => ({ appId: e.appId, roomId: e.roomId, dedupKey: dedupKey(e) }))),
+    Promise.all(
+      legacyLogouts.map((event) =>
+        findLoginBefore(tx, { ...event, sessionId: event.sessionId === NO_SESSION ? null : event.sessionId, before: new Date(event.logoutAt) }),
+      ),
+    ),
+  ]);
 
   const legacyLogins = new Map<RoomEvent, PairedLogin>();
-  for (const event of events) {
-    if (event.type !== 'room_logout' || event.loginAt !== null) continue;
-    const login = await findLoginBefore(tx, {
-      ...event,
-      sessionId: event.sessionId === NO_SESSION ? null : event.sessionId,
-      before: new Date(event.logoutAt),
-    });
+  legacyLogouts.forEach((event, i) => {
+    const login = legacyPairs[i];
     if (login) legacyLogins.set(event, { sessionId: login.sessionId, loginAt: login.loginAt.getTime(), roleCode: login.roleCode });
-  }
+  });
 
   return {
     rooms,
@@ -135,25 +138,24 @@ async function loadState(tx: Transaction, events: RoomEvent[]): Promise<LoadedSt
 
 /** Writes the plan; returns the ids of the stored events, in the plan's order. */
 async function writePlan(tx: Transaction, plan: BatchPlan): Promise<number[]> {
-  await clearMembers(tx, plan.clearedRooms);
-  const eventIds = await insertRoomEvents(tx, plan.applied.map(toEventRow));
-  await saveLifecycles(tx, plan.lifecycles.map((l) => toLifecycleRow(l.roomPk, l)));
-  await saveMembers(
-    tx,
-    plan.members.map((m) => ({
-      roomPk: m.roomPk,
-      userAccount: m.userAccount,
-      nickname: m.nickname,
-      roleCode: m.roleCode,
-      sessionId: m.session.sessionId,
-      loginAt: toDate(m.session.loginAt),
-      logoutAt: toDate(m.session.logoutAt),
-    })),
-  );
-  await saveRoomStates(
-    tx,
-    plan.rooms.map((r) => ({ id: r.pk, currentSeq: r.currentSeq, version: r.version, memberCount: r.memberCount })),
-  );
+  // Statements on different tables go out together. Emptying closed rooms must precede saving
+  // the members of their new lifecycles (same table), and the presence changes need the events'
+  // ids, so those wait.
+  const members = plan.members.map((m) => ({
+    roomPk: m.roomPk,
+    userAccount: m.userAccount,
+    nickname: m.nickname,
+    roleCode: m.roleCode,
+    sessionId: m.session.sessionId,
+    loginAt: toDate(m.session.loginAt),
+    logoutAt: toDate(m.session.logoutAt),
+  }));
+  const [eventIds] = await Promise.all([
+    insertRoomEvents(tx, plan.applied.map(toEventRow)),
+    saveLifecycles(tx, plan.lifecycles.map((l) => toLifecycleRow(l.roomPk, l))),
+    saveRoomStates(tx, plan.rooms.map((r) => ({ id: r.pk, currentSeq: r.currentSeq, version: r.version, memberCount: r.memberCount }))),
+    clearMembers(tx, plan.clearedRooms).then(() => saveMembers(tx, members)),
+  ]);
   await appendPresenceChanges(
     tx,
     plan.applied.flatMap((planned, i) =>

@@ -17,7 +17,11 @@ export interface PresenceOptions {
   onCommitted?: (applied: AppliedEvent[]) => void;
   /** Events committed together at most. */
   maxBatch?: number;
-  /** Transactions in flight at once. */
+  /**
+   * Transactions in flight at once. Two keep the database busy while a batch's answer travels
+   * back; more only split the same callbacks into smaller batches, and a batch costs its round
+   * trips whatever its size (measured: `npm run bench -- --only ingest`, BENCHMARKS.md).
+   */
   concurrency?: number;
 }
 
@@ -45,7 +49,7 @@ const isRetryable = (error: unknown): boolean => {
  */
 export function createPresence(db: Database, options: PresenceOptions = {}): Presence {
   const maxBatch = options.maxBatch ?? 64;
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = options.concurrency ?? 2;
   const onCommitted = options.onCommitted ?? (() => {});
   const queue: Pending[] = [];
   let inFlight = 0;
