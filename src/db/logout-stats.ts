@@ -48,9 +48,13 @@ function groupKey(grouping: LogoutGrouping): SQL<unknown> {
       // in the order of room_events_logout_stats_idx, which no sort precedes.
       return sql`${roomEvents.userAccount} collate "C"`.mapWith(String);
     case 'hour':
-    case 'day':
-      // date_trunc with a zone truncates in that zone, whatever the session's TimeZone setting.
-      return sql`date_part('epoch', date_trunc(${grouping.by}, ${roomEvents.logoutAt}, 'UTC')) * 1000`.mapWith(Number);
+    case 'day': {
+      // UTC hours and days are fixed lengths of epoch time, so flooring the epoch truncates in UTC
+      // whatever the session's TimeZone; date_trunc with a zone did the same at several times the
+      // cost per row, most of a whole-app query's time.
+      const bucketS = grouping.by === 'hour' ? 3_600 : 86_400;
+      return sql`floor(date_part('epoch', ${roomEvents.logoutAt}) / ${sql.raw(String(bucketS))}) * ${sql.raw(String(bucketS * 1000))}`.mapWith(Number);
+    }
   }
 }
 
