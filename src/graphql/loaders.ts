@@ -29,23 +29,50 @@ export interface Loaders {
 
 const roomKeyText = (key: RoomKey) => JSON.stringify([key.appId, key.roomId]);
 
+/**
+ * The loaders are made on first use: every operation gets a set, but most use none or one of
+ * them, and a subscription keeps its context (and so its set) for as long as it runs. Getters on
+ * a class cost nothing per context until used; five DataLoaders with their closures cost about
+ * 1 KB per idle subscription.
+ */
 export function createLoaders(db: Database): Loaders {
-  return {
-    roomByKey: new DataLoader(
+  return new LazyLoaders(db);
+}
+
+class LazyLoaders implements Loaders {
+  #roomByKey: Loaders['roomByKey'] | undefined;
+  #logoutById: Loaders['logoutById'] | undefined;
+  #members: Loaders['members'] | undefined;
+  #memberCount: Loaders['memberCount'] | undefined;
+  #updateSeqGaps: Loaders['updateSeqGaps'] | undefined;
+
+  constructor(private readonly db: Database) {}
+
+  get roomByKey(): Loaders['roomByKey'] {
+    const db = this.db;
+    return (this.#roomByKey ??= new DataLoader(
       async (keys) => {
         const found = new Map((await findRoomsByKey(db, keys)).map((room) => [roomKeyText(room), room]));
         return keys.map((key) => found.get(roomKeyText(key)) ?? null);
       },
       { cache: false },
-    ),
-    logoutById: new DataLoader(
+    ));
+  }
+
+  get logoutById(): Loaders['logoutById'] {
+    const db = this.db;
+    return (this.#logoutById ??= new DataLoader(
       async (ids) => {
         const found = new Map((await findLogoutsById(db, ids)).map((logout) => [logout.id, logout]));
         return ids.map((id) => found.get(id) ?? null);
       },
       { cache: false },
-    ),
-    members: new DataLoader(
+    ));
+  }
+
+  get members(): Loaders['members'] {
+    const db = this.db;
+    return (this.#members ??= new DataLoader(
       (requests) =>
         // Rooms asked for with the same arguments (the usual case: one field of a list) share a statement.
         inGroups(requests, (request) => JSON.stringify(request.query), async (group) => {
@@ -53,23 +80,31 @@ export function createLoaders(db: Database): Loaders {
           return group.map((request) => pages.get(request.roomPk) ?? []);
         }),
       { cache: false },
-    ),
-    memberCount: new DataLoader(
+    ));
+  }
+
+  get memberCount(): Loaders['memberCount'] {
+    const db = this.db;
+    return (this.#memberCount ??= new DataLoader(
       (requests) =>
         inGroups(requests, (request) => JSON.stringify(request.roles), async (group) => {
           const counts = await countMembersByRole(db, group.map((request) => request.roomPk), group[0]!.roles);
           return group.map((request) => counts.get(request.roomPk) ?? 0);
         }),
       { cache: false },
-    ),
-    updateSeqGaps: new DataLoader(
+    ));
+  }
+
+  get updateSeqGaps(): Loaders['updateSeqGaps'] {
+    const db = this.db;
+    return (this.#updateSeqGaps ??= new DataLoader(
       async (keys) => {
         const gaps = await findUpdateSeqGaps(db, keys);
         return keys.map((key) => gaps.get(lifecycleText(key)) ?? []);
       },
       { cache: false },
-    ),
-  };
+    ));
+  }
 }
 
 /** Splits a batch by `groupKey`, loads each group, and returns the answers in the batch's order. */

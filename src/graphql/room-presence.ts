@@ -1,5 +1,5 @@
-import { Repeater } from '@repeaterjs/repeater';
 import type { PresenceChangeRow } from '../db/presence-log.js';
+import type { RoomWatch } from '../pubsub/presence-feeds.js';
 import { readRoomSnapshot, type RoomKey } from '../db/room-queries.js';
 import { resolveAppId } from './app-scope.js';
 import { builder } from './builder.js';
@@ -115,41 +115,122 @@ function toChange(row: PresenceChangeRow, room: RoomKey): PresenceChangeShape {
  * change can fall between the two; with a cursor, the log is replayed from it instead. Everything
  * the subscription holds is released when its consumer stops.
  */
-function followRoom(context: GraphQLContext, roomId: string, appId: string | null, after: number | null): AsyncIterable<PresenceChangeShape> {
-  const { db, feeds } = context;
-  return new Repeater<PresenceChangeShape>(async (push, stop) => {
-    const cleanups: (() => void)[] = [];
-    const stopped = stop.then(() => null);
+function followRoom(context: GraphQLContext, roomId: string, appId: string | null, after: number | null): AsyncIterableIterator<PresenceChangeShape> {
+  return new RoomFollower(context, roomId, appId, after);
+}
+
+const DONE: IteratorResult<PresenceChangeShape> = { value: undefined, done: true };
+
+/**
+ * A plain iterator, not a Repeater: thousands of subscriptions sit idle, each parked on its
+ * room's feed, and memory per idle subscription is what limits how many one instance serves.
+ * Parked, this holds its fields and one pending read of the feed's cursor, where a Repeater
+ * kept its executor's suspended frame, its push/stop promise chains and buffers (about 3 KB).
+ * The snapshot is not kept once handed out.
+ */
+class RoomFollower implements AsyncIterableIterator<PresenceChangeShape> {
+  private readonly db: GraphQLContext['db'];
+  private readonly feeds: GraphQLContext['feeds'];
+  private started = false;
+  private finished = false;
+  /** While no app has data yet: resolves with the first app whose events arrive, or null once returned. */
+  private appeared: Promise<string | null> | null = null;
+  private settleApp: ((appId: string | null) => void) | null = null;
+  private stopWaitingForApp: (() => void) | null = null;
+  private room: RoomKey | null = null;
+  private watch: RoomWatch | null = null;
+  private changes: AsyncIterator<PresenceChangeRow> | null = null;
+  /** Reads are answered one after another, in the order they were asked. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    context: GraphQLContext,
+    private readonly roomId: string,
+    private app: string | null,
+    private from: number | null,
+  ) {
+    this.db = context.db;
+    this.feeds = context.feeds;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<PresenceChangeShape>> {
+    const result = this.queue.then(() => this.step());
+    this.queue = result.catch(() => {});
+    return result;
+  }
+
+  return(): Promise<IteratorResult<PresenceChangeShape>> {
+    this.finish();
+    return Promise.resolve(DONE);
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<PresenceChangeShape>> {
+    this.finish();
+    return Promise.reject(error);
+  }
+
+  private async step(): Promise<IteratorResult<PresenceChangeShape>> {
     try {
-      let app = appId;
-      let from = after;
-      if (app === null) {
-        // No app has data yet: the room is empty, and whichever app's events arrive first is the one followed.
-        let onApp!: (found: string) => void;
-        const appeared = new Promise<string>((resolve) => (onApp = resolve));
-        cleanups.push(feeds.presence.whenRoomAppears(roomId, onApp));
-        await push(snapshotChange(unseenRoom({ appId: '', roomId })));
-        app = await Promise.race([appeared, stopped]);
-        if (app === null) return;
-        from = 0;
+      if (this.finished) return DONE;
+      if (!this.started) {
+        this.started = true;
+        if (this.app === null) {
+          // No app has data yet: the room is empty, and whichever app's events arrive first is the one followed.
+          this.appeared = new Promise<string | null>((resolve) => (this.settleApp = resolve));
+          this.stopWaitingForApp = this.feeds.presence.whenRoomAppears(this.roomId, (found) => this.settleApp?.(found));
+          return { value: snapshotChange(unseenRoom({ appId: '', roomId: this.roomId })), done: false };
+        }
       }
-      const room = { appId: app, roomId };
-      const watch = feeds.presence.watch(room);
-      cleanups.push(() => watch.release());
-      if (from === null) {
-        const snapshot = await readRoomSnapshot(db, room);
-        const view = snapshot.room ? { ...snapshot.room, snapshotMembers: snapshot.members } : unseenRoom(room);
-        await push(snapshotChange(view));
-        from = view.version;
+      if (this.app === null) {
+        const app = await this.appeared;
+        if (app === null || this.finished) return DONE;
+        this.app = app;
+        this.from = 0;
+        this.appeared = this.settleApp = null;
+        this.stopWaitingForApp?.();
+        this.stopWaitingForApp = null;
       }
-      const changes = watch.changesAfter(from);
-      cleanups.push(() => void changes.return?.());
-      void stopped.then(() => changes.return?.());
-      for await (const row of changes) await push(toChange(row, room));
-    } finally {
-      for (const cleanup of cleanups) cleanup();
+      if (this.changes === null) {
+        const room = (this.room = { appId: this.app, roomId: this.roomId });
+        this.watch = this.feeds.presence.watch(room);
+        if (this.from === null) {
+          const view = await readSnapshotView(this.db, room);
+          if (this.finished) return DONE;
+          this.changes = this.watch.changesAfter(view.version);
+          return { value: snapshotChange(view), done: false };
+        }
+        this.changes = this.watch.changesAfter(this.from);
+      }
+      const change = await this.changes.next();
+      if (change.done) {
+        this.finish();
+        return DONE;
+      }
+      return { value: toChange(change.value, this.room!), done: false };
+    } catch (error) {
+      this.finish();
+      throw error;
     }
-  });
+  }
+
+  /** Releases everything the subscription holds; a read waiting for a change or an app ends. */
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stopWaitingForApp?.();
+    this.settleApp?.(null);
+    void this.changes?.return?.();
+    this.watch?.release();
+  }
+}
+
+async function readSnapshotView(db: GraphQLContext['db'], room: RoomKey): Promise<RoomShape> {
+  const snapshot = await readRoomSnapshot(db, room);
+  return snapshot.room ? { ...snapshot.room, snapshotMembers: snapshot.members } : unseenRoom(room);
 }
 
 builder.subscriptionField('roomPresence', (t) =>

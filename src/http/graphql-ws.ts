@@ -51,7 +51,11 @@ export function attachGraphQLWebSocket(server: Server, graphql: GraphQLServer, o
         release();
         metrics.webSocketConnections.dec();
       });
-      sockets.emit('connection', ws, request);
+      // The upgrade request is not handed on: graphql-ws would keep it (its headers and raw
+      // headers, about 1.3 KB) in every connection's context for as long as the socket is open,
+      // and nothing reads it after the address and path were checked above. `extra.request` is
+      // therefore undefined, and no closure here may capture `request` either.
+      sockets.emit('connection', ws);
     });
   };
   server.on('upgrade', onUpgrade);
@@ -76,7 +80,6 @@ export function attachGraphQLWebSocket(server: Server, graphql: GraphQLServer, o
         }
         const { schema, execute, subscribe, contextFactory, parse, validate } = graphql.getEnveloped({
           ...context,
-          req: context.extra.request,
           socket,
           params: payload,
         });

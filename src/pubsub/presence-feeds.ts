@@ -1,4 +1,3 @@
-import { Repeater } from '@repeaterjs/repeater';
 import DataLoader from 'dataloader';
 import type { Database } from '../db/client.js';
 import { loadPresenceChanges, loadPresenceVersions, type PresenceChangeRow } from '../db/presence-log.js';
@@ -193,41 +192,93 @@ export class PresenceFeeds {
   }
 }
 
-function followFeed(feed: RoomFeed, fromVersion: number, release: () => void): AsyncIterableIterator<PresenceChangeRow> {
-  return new Repeater<PresenceChangeRow>(async (push, stop) => {
-    let last = fromVersion;
-    let wake: (() => void) | undefined;
-    const stopWaking = feed.onAdvance(() => wake?.());
-    let stopped = false;
-    void stop.then(() => {
-      stopped = true;
-      wake?.();
-    });
-    // A feed does not know the versions committed before it was created: read once to find out.
-    let mustRead = true;
-    try {
-      while (!stopped) {
-        if (mustRead || feed.knownVersion > last) {
-          mustRead = false;
-          const rows = await feed.load(last);
-          for (const row of rows) {
-            if (stopped) break;
-            if (row.version <= last) continue;
-            await push(row);
-            last = row.version;
-          }
-          if (rows.length > 0) continue;
-        }
-        // Stopped while reading: do not wait for an advance that may never come.
-        if (stopped) break;
-        // No await between the checks above and this promise: neither an advance nor a stop can slip between them.
-        await new Promise<void>((resolve) => (wake = resolve));
+const NO_ROWS: readonly PresenceChangeRow[] = [];
+
+/**
+ * One watcher's cursor over its room's feed, a plain iterator rather than a Repeater: an idle
+ * subscriber is parked on it (with thousands idle, memory per subscriber is the service's limit),
+ * and this way parking costs one pending read and one waker in its feed, not a push/stop
+ * machinery with its executor and promise chains. Rows of a batch are held only until handed out.
+ */
+class FeedCursor implements AsyncIterableIterator<PresenceChangeRow> {
+  private rows: readonly PresenceChangeRow[] = NO_ROWS;
+  private index = 0;
+  /** A feed does not know the versions committed before it was created: read once to find out. */
+  private mustRead = true;
+  private done = false;
+  private wake: (() => void) | null = null;
+  private readonly stopWaking: () => void;
+  /** Reads are answered one after another, in the order they were asked. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly feed: RoomFeed,
+    private last: number,
+    private readonly release: () => void,
+  ) {
+    this.stopWaking = feed.onAdvance(() => this.wake?.());
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<PresenceChangeRow>> {
+    const result = this.queue.then(() => this.pull());
+    this.queue = result.catch(() => {});
+    return result;
+  }
+
+  /** Stops reading, releases the watch, and ends a read waiting for a change. */
+  return(): Promise<IteratorResult<PresenceChangeRow>> {
+    this.finish();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  private async pull(): Promise<IteratorResult<PresenceChangeRow>> {
+    while (!this.done) {
+      while (this.index < this.rows.length) {
+        const row = this.rows[this.index++]!;
+        if (row.version <= this.last) continue;
+        this.last = row.version;
+        return { value: row, done: false };
       }
-    } catch (error) {
-      stop(error);
-    } finally {
-      stopWaking();
-      release();
+      this.rows = NO_ROWS;
+      this.index = 0;
+      if (this.mustRead || this.feed.knownVersion > this.last) {
+        this.mustRead = false;
+        let rows: PresenceChangeRow[];
+        try {
+          rows = await this.feed.load(this.last);
+        } catch (error) {
+          this.finish();
+          throw error;
+        }
+        if (this.done) break;
+        if (rows.length > 0) {
+          this.rows = rows;
+          continue;
+        }
+      }
+      // Returned while reading: do not wait for an advance that may never come.
+      if (this.done) break;
+      // No await between the checks above and this promise: neither an advance nor a return can slip between them.
+      await new Promise<void>((resolve) => (this.wake = resolve));
+      this.wake = null;
     }
-  });
+    return { value: undefined, done: true };
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.rows = NO_ROWS;
+    this.stopWaking();
+    this.release();
+    this.wake?.();
+  }
+}
+
+function followFeed(feed: RoomFeed, fromVersion: number, release: () => void): AsyncIterableIterator<PresenceChangeRow> {
+  return new FeedCursor(feed, fromVersion, release);
 }
