@@ -82,11 +82,13 @@ function toRoomView(row: RoomViewRow): RoomView {
 /** The rooms with these keys, one statement for all of them; rooms never seen are simply absent. */
 export async function findRoomsByKey(db: Queryable, keys: readonly RoomKey[]): Promise<RoomView[]> {
   if (keys.length === 0) return [];
-  const wanted = sql.join(
-    keys.map((key) => sql`(${key.appId}, ${key.roomId})`),
-    sql`, `,
+  // The keys travel as one JSON parameter, so the statement's text is the same for any number
+  // of rooms: PostgreSQL plans it once per connection, where a list of 50 pairs cost more to plan
+  // than to run (a page of logouts from many rooms, BENCHMARKS.md, history).
+  const wanted = JSON.stringify(keys.map((key) => ({ app_id: key.appId, room_id: key.roomId })));
+  const rows = await selectRoomViews(db).where(
+    sql`(${rooms.appId}, ${rooms.roomId}) in (select k.app_id, k.room_id from json_to_recordset(${wanted}::text::json) as k(app_id text, room_id text))`,
   );
-  const rows = await selectRoomViews(db).where(sql`(${rooms.appId}, ${rooms.roomId}) in (${wanted})`);
   return rows.map(toRoomView);
 }
 
