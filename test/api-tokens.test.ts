@@ -32,7 +32,10 @@ async function attempt(url: string, op: Operation, transport: Transport, authori
   const provoke = () => {
     if (op !== operations['logoutEvents subscription']) return;
     const at = Date.now();
-    setTimeout(() => void postCallback(url, signed(logoutEvent({ appId: '600', roomId: 'r', user: `u${at}`, session: String(at), loginAt: at - 1000, at }))), 300);
+    // Fire and forget: a refused attempt may be over, and its service stopped, before this fires.
+    setTimeout(() => {
+      postCallback(url, signed(logoutEvent({ appId: '600', roomId: 'r', user: `u${at}`, session: String(at), loginAt: at - 1000, at }))).catch(() => {});
+    }, 300);
   };
   const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
   if (transport === 'http-post' || transport === 'http-get') {
