@@ -66,6 +66,8 @@ describe.each(databaseTargets())('live presence subscriptions ($name)', (target)
       ['ROOM_CLOSED', null, null, 0],
     ]);
     expect(received[2]!.data!.roomPresence.logout).toEqual({ reason: 'KICKED_OUT', reasonCode: 3, sessionDurationMs: 3000 });
+    // A member's room is read only when asked for, and then it is there.
+    expect(received[0]!.data!.roomPresence.member!.room).toEqual({ roomId: room.roomId });
     expect(received[3]!.data!.roomPresence.room).toMatchObject({ isOpen: false, memberCount: 0 });
     expect(await changes.nothingWithin(300)).toBe('nothing');
     changes.stop();

@@ -68,7 +68,9 @@ PresenceChange.implement({
       type: RoomMember,
       nullable: true,
       description: 'For JOINED and LEFT: who.',
-      resolve: async (change, _args, context) => change.member && { ...change.member, room: await roomOf(change, context) },
+      // Under fan-out most subscribers select the member without its room: reading the room for
+      // each change only to drop it was a database round trip per change.
+      resolve: (change, _args, context) => change.member && { ...change.member, room: () => roomOf(change, context) },
     }),
     logout: t.field({
       type: LogoutEvent,

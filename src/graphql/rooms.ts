@@ -14,7 +14,8 @@ import { decodeCursor, emptyPage, encodeCursor, isInstantMs, pageArgs, pageOf, p
  * `members` are of exactly the version its cursor names.
  */
 export type RoomShape = RoomView & { snapshotMembers?: PresentMember[] };
-export type RoomMemberShape = Omit<PresentMember, 'roomPk'> & { room: RoomShape };
+/** `room` may be a function: a member of a presence change reads its room only if a client asks for it. */
+export type RoomMemberShape = Omit<PresentMember, 'roomPk'> & { room: RoomShape | (() => Promise<RoomShape>) };
 
 export const Room = builder.objectRef<RoomShape>('Room');
 export const RoomMember = builder.objectRef<RoomMemberShape>('RoomMember');
@@ -155,7 +156,7 @@ RoomMember.implement({
     role: t.field({ type: UserRoleEnum, resolve: (member) => userRole(member.roleCode) }),
     roleCode: t.exposeInt('roleCode', { description: "ZEGO's user_role code as sent." }),
     loginAt: t.expose('loginAt', { type: 'DateTime' }),
-    room: t.field({ type: Room, resolve: (member) => member.room }),
+    room: t.field({ type: Room, resolve: (member) => (typeof member.room === 'function' ? member.room() : member.room) }),
   }),
 });
 

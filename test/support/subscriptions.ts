@@ -127,7 +127,7 @@ export const ROOM_PRESENCE = /* GraphQL */ `
       memberCount
       cursor
       room { appId roomId roomSeq isOpen memberCount members { edges { node { userAccount sessionId role } } } }
-      member { userAccount nickname sessionId role roleCode loginAt }
+      member { userAccount nickname sessionId role roleCode loginAt room { roomId } }
       logout { reason reasonCode sessionDurationMs }
     }
   }
@@ -139,7 +139,7 @@ export interface PresenceChangeResult {
     memberCount: number;
     cursor: string;
     room: { appId: string; roomId: string; roomSeq: string | null; isOpen: boolean; memberCount: number; members: { edges: { node: { userAccount: string; sessionId: string; role: string } }[] } };
-    member: { userAccount: string; nickname: string; sessionId: string; role: string; roleCode: number; loginAt: string } | null;
+    member: { userAccount: string; nickname: string; sessionId: string; role: string; roleCode: number; loginAt: string; room: { roomId: string } } | null;
     logout: { reason: string; reasonCode: number; sessionDurationMs: number | null } | null;
   };
 }
