@@ -191,8 +191,13 @@ async function statsPlans(scratch: ScratchDatabase, seed: SeededHistory): Promis
     for (const grouping of GROUPINGS) {
       statements.length = 0;
       await aggregateLogouts(handle.db, { appId: seed.appId }, STORAGE_GROUPINGS[grouping]);
-      const { sql, params } = statements[0]!;
-      const [row] = await scratch.admin.unsafe(`explain (analyze, format json) ${sql}`, params as never[]);
+      // The query runs with the settings the service gives it in its transaction (work_mem).
+      const settings = statements.filter((s) => /^set /i.test(s.sql));
+      const { sql, params } = statements.find((s) => /^select /i.test(s.sql))!;
+      const [row] = await scratch.admin.begin(async (tx) => {
+        for (const setting of settings) await tx.unsafe(setting.sql);
+        return tx.unsafe(`explain (analyze, format json) ${sql}`, params as never[]);
+      });
       const [{ Plan: plan, 'Execution Time': ms }] = row!['QUERY PLAN'] as [{ Plan: PlanNode; 'Execution Time': number }];
       plans.set(grouping, `EXPLAIN ANALYZE ${Math.round(ms)} ms: ${planTimes(plan).join(', ')}`);
     }
