@@ -2,7 +2,7 @@
  * `npm run bench`: measures the service against its limits on this machine, in one run, and
  * appends the table to BENCHMARKS.md with the raw numbers in bench/results/. BENCHMARKS.md says
  * what each section does. Options: --smoke (tiny sizes, one run, writes only to --out),
- * --runs N (repeats per figure, default 3), --only ingest,fanout,memory,history, --out DIR.
+ * --runs N (repeats per figure, default 3), --only ingest,fanout,memory,history, --out DIR (raw numbers there, and nothing appended to BENCHMARKS.md).
  */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -54,5 +54,6 @@ await mkdir(outDir, { recursive: true });
 const rawFile = join(outDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}${values.smoke ? '-smoke' : ''}.json`);
 await writeFile(rawFile, `${JSON.stringify({ startedAt, smoke: values.smoke, runs: context.runs, machine, results }, null, 2)}\n`);
 const markdown = markdownReport(startedAt, machine, results, relative(root, rawFile));
-if (!values.smoke) await appendFile(join(root, 'BENCHMARKS.md'), `\n${markdown}`);
+// A run with its own --out (development, smoke) leaves BENCHMARKS.md alone.
+if (!values.smoke && values.out === undefined) await appendFile(join(root, 'BENCHMARKS.md'), `\n${markdown}`);
 console.log(markdown);
