@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseTargets, type TestDatabase } from './support/databases.js';
 import { graphql, queryData, type GraphQLResponse } from './support/graphql.js';
-import { startService, type TestService } from './support/service.js';
+import { serviceFixture, startService, type TestService } from './support/service.js';
 import { loginEvent, logoutEvent, postAll } from './support/zego.js';
 
 const appId = '701';
@@ -142,21 +142,12 @@ describe.each(databaseTargets())('GraphQL answers to bad requests ($name)', (tar
 });
 
 describe.each(databaseTargets())('GraphQL while the database is down ($name)', (target) => {
-  let database: TestDatabase;
-  let service: TestService;
 
-  beforeAll(async () => {
-    database = await target.create();
-    service = await startService(database.handle);
-  });
-  afterAll(async () => {
-    await service?.app.stop();
-    await database?.dispose();
-  });
+  const fixture = serviceFixture(target);
 
   it('answers SERVICE_UNAVAILABLE, not an internal error', async () => {
-    await database.handle.close();
-    const response = await graphql(service.url, `{ rooms(appId: "1") { totalCount } }`);
+    await fixture.database.handle.close();
+    const response = await graphql(fixture.service.url, `{ rooms(appId: "1") { totalCount } }`);
     expect(response.status).toBeLessThan(500);
     expect(response.errors).toEqual([
       expect.objectContaining({ message: 'the database is unavailable; retry later', extensions: { code: 'SERVICE_UNAVAILABLE' } }),

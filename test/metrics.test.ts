@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseTargets, type TestDatabase } from './support/databases.js';
-import { startService, type TestService } from './support/service.js';
+import { describe, expect, it } from 'vitest';
+import { databaseTargets } from './support/databases.js';
+import { serviceFixture, startService } from './support/service.js';
 import { subscribeSse, subscribeWs, wsClient } from './support/subscriptions.js';
 import { loginEvent, logoutEvent, postCallback, signed } from './support/zego.js';
 
@@ -18,29 +18,20 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe.each(databaseTargets())('GET /metrics ($name)', (target) => {
-  let database: TestDatabase;
-  let service: TestService;
   const metrics = async () => {
-    const response = await fetch(`${service.url}/metrics`);
+    const response = await fetch(`${fixture.service.url}/metrics`);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
     return response.text();
   };
 
-  beforeAll(async () => {
-    database = await target.create();
-    service = await startService(database.handle);
-  });
-  afterAll(async () => {
-    await service?.app.stop();
-    await database?.dispose();
-  });
+  const fixture = serviceFixture(target);
 
   it('counts callbacks by event and outcome, and times those that reached the database', async () => {
     const login = signed(loginEvent({ appId: '620', roomId: 'm', user: 'a', session: '1', at: 1000, updateSeq: 1 }));
-    await postCallback(service.url, login);
-    await postCallback(service.url, login);
-    await postCallback(service.url, { ...login, signature: 'f'.repeat(40) });
-    await postCallback(service.url, '{', {});
+    await postCallback(fixture.service.url, login);
+    await postCallback(fixture.service.url, login);
+    await postCallback(fixture.service.url, { ...login, signature: 'f'.repeat(40) });
+    await postCallback(fixture.service.url, '{', {});
     const text = await metrics();
     expect(sample(text, 'zego_callbacks_total', { event: 'room_login', outcome: 'applied' })).toBe(1);
     expect(sample(text, 'zego_callbacks_total', { event: 'room_login', outcome: 'duplicate' })).toBe(1);
@@ -51,11 +42,11 @@ describe.each(databaseTargets())('GET /metrics ($name)', (target) => {
 
   it('counts late events (reorders absorbed) and user_update_seq numbers found missing', async () => {
     const room = { appId: '620', roomId: 'order' };
-    await postCallback(service.url, signed(loginEvent({ ...room, user: 'a', session: '1', at: 1000, updateSeq: 1 })));
+    await postCallback(fixture.service.url, signed(loginEvent({ ...room, user: 'a', session: '1', at: 1000, updateSeq: 1 })));
     // 2 and 3 are missing when 4 arrives...
-    await postCallback(service.url, signed(loginEvent({ ...room, user: 'b', session: '2', at: 4000, updateSeq: 4 })));
+    await postCallback(fixture.service.url, signed(loginEvent({ ...room, user: 'b', session: '2', at: 4000, updateSeq: 4 })));
     // ...then 3 arrives late.
-    await postCallback(service.url, signed(logoutEvent({ ...room, user: 'a', session: '1', loginAt: 1000, at: 3000, updateSeq: 3 })));
+    await postCallback(fixture.service.url, signed(logoutEvent({ ...room, user: 'a', session: '1', loginAt: 1000, at: 3000, updateSeq: 3 })));
     const text = await metrics();
     expect(sample(text, 'presence_update_seq_missing_total')).toBe(2);
     expect(sample(text, 'presence_late_events_total')).toBe(1);
@@ -63,10 +54,10 @@ describe.each(databaseTargets())('GET /metrics ($name)', (target) => {
   });
 
   it('shows active connections and subscriptions by transport', async () => {
-    const client = wsClient(service.url);
+    const client = wsClient(fixture.service.url);
     const query = 'subscription { roomPresence(appId: "620", roomId: "m") { kind } }';
     const overWs = [subscribeWs(client, query), subscribeWs(client, query)];
-    const overSse = subscribeSse(service.url, query);
+    const overSse = subscribeSse(fixture.service.url, query);
     for (const s of [...overWs, overSse]) await s.next();
     let text = await metrics();
     expect(sample(text, 'graphql_websocket_connections')).toBe(1);

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseTargets, type TestDatabase } from './support/databases.js';
+import { describe, expect, it } from 'vitest';
+import { databaseTargets } from './support/databases.js';
 import { applyOrder, buildHistory, deliveryOrder, historyShape } from './support/history.js';
 import { findRoom, presentMembers } from './support/rows.js';
-import { startService, type TestService } from './support/service.js';
+import { serviceFixture } from './support/service.js';
 import { closeEvent, legacyLogoutEvent, loginEvent, logoutEvent, postCallback, signed, toRoomEvent, type Fields } from './support/zego.js';
 import { applyRoomEvents } from '../src/presence/apply.js';
 
@@ -11,28 +11,19 @@ import { applyRoomEvents } from '../src/presence/apply.js';
 const seed = Number(process.env.PROPERTY_SEED ?? 20261125);
 
 describe.each(databaseTargets())('membership does not depend on arrival order ($name)', (target) => {
-  let database: TestDatabase;
-  let service: TestService;
   let roomCounter = 0;
 
-  beforeAll(async () => {
-    database = await target.create();
-    service = await startService(database.handle);
-  });
-  afterAll(async () => {
-    await service?.app.stop();
-    await database?.dispose();
-  });
+  const fixture = serviceFixture(target);
 
   const deliver = async (events: Fields[]) => {
     for (const event of events) {
-      const response = await postCallback(service.url, signed(event));
+      const response = await postCallback(fixture.service.url, signed(event));
       expect(response.status, JSON.stringify(response.body)).toBe(200);
     }
   };
   const stateOf = async (roomId: string) => ({
-    members: await presentMembers(service.database.db, '50', roomId),
-    room: await findRoom(service.database.db, '50', roomId).then((r) => r && { currentSeq: r.currentSeq, memberCount: r.memberCount }),
+    members: await presentMembers(fixture.service.database.db, '50', roomId),
+    room: await findRoom(fixture.service.database.db, '50', roomId).then((r) => r && { currentSeq: r.currentSeq, memberCount: r.memberCount }),
   });
 
   it('converges to the in-order result for shuffled deliveries with repeats', async () => {
@@ -76,7 +67,7 @@ describe.each(databaseTargets())('membership does not depend on arrival order ($
           const roomId = `batched-${run}`;
           const history = buildHistory(shape, { appId: '50', roomId });
           const events = await Promise.all(applyOrder(history.events, delivery).map(toRoomEvent));
-          const outcomes = await applyRoomEvents(service.database.db, events);
+          const outcomes = await applyRoomEvents(fixture.service.database.db, events);
           // Repeats inside the batch are recognised as such.
           expect(outcomes.filter((o) => o.status === 'applied')).toHaveLength(history.events.length);
           const state = await stateOf(roomId);
@@ -98,7 +89,7 @@ describe.each(databaseTargets())('membership does not depend on arrival order ($
         loginEvent({ ...r, user: 'u', session: '2', at: 2000, updateSeq: 3, relogin: true }),
         logoutEvent({ ...r, user: 'u', session: '1', loginAt: 1000, at: 1500, updateSeq: 2, reason: 2 }),
       ]);
-      expect((await presentMembers(service.database.db, '50', 'relogin-first')).map((m) => m.sessionId)).toEqual(['2']);
+      expect((await presentMembers(fixture.service.database.db, '50', 'relogin-first')).map((m) => m.sessionId)).toEqual(['2']);
     });
 
     it('a late login never resurrects a user whose logout was applied', async () => {
@@ -107,8 +98,8 @@ describe.each(databaseTargets())('membership does not depend on arrival order ($
         logoutEvent({ ...r, user: 'u', session: '1', loginAt: 1000, at: 1500, updateSeq: 2 }),
         loginEvent({ ...r, user: 'u', session: '1', at: 1000, updateSeq: 1 }),
       ]);
-      expect(await presentMembers(service.database.db, '50', 'late-login')).toEqual([]);
-      expect(await findRoom(service.database.db, '50', 'late-login')).toMatchObject({ memberCount: 0 });
+      expect(await presentMembers(fixture.service.database.db, '50', 'late-login')).toEqual([]);
+      expect(await findRoom(fixture.service.database.db, '50', 'late-login')).toMatchObject({ memberCount: 0 });
     });
 
     it('an event of an older lifecycle never undoes the newer one', async () => {
@@ -119,8 +110,8 @@ describe.each(databaseTargets())('membership does not depend on arrival order ($
         loginEvent({ ...older, user: 'a', session: '10', at: 1000, updateSeq: 1 }),
         closeEvent({ ...older, at: 2000 }),
       ]);
-      expect((await presentMembers(service.database.db, '50', 'lifecycles')).map((m) => m.userAccount)).toEqual(['b']);
-      expect(await findRoom(service.database.db, '50', 'lifecycles')).toMatchObject({ currentSeq: '5', memberCount: 1 });
+      expect((await presentMembers(fixture.service.database.db, '50', 'lifecycles')).map((m) => m.userAccount)).toEqual(['b']);
+      expect(await findRoom(fixture.service.database.db, '50', 'lifecycles')).toMatchObject({ currentSeq: '5', memberCount: 1 });
     });
 
     it('room_close empties the room, and a login of the closed lifecycle arriving later stays out', async () => {
@@ -130,7 +121,7 @@ describe.each(databaseTargets())('membership does not depend on arrival order ($
         closeEvent({ ...r, at: 3000 }),
         loginEvent({ ...r, user: 'b', session: '2', at: 2000, updateSeq: 2 }),
       ]);
-      expect(await presentMembers(service.database.db, '50', 'closing')).toEqual([]);
+      expect(await presentMembers(fixture.service.database.db, '50', 'closing')).toEqual([]);
     });
 
     it('a legacy logout (no login_time, session 0) ends the session it follows, in either order', async () => {
@@ -138,7 +129,7 @@ describe.each(databaseTargets())('membership does not depend on arrival order ($
         const r = room(roomId);
         const events = [loginEvent({ ...r, user: 'u', session: '3', at: 1000, updateSeq: 1 }), legacyLogoutEvent({ ...r, user: 'u', at: 4000 })];
         await deliver(order.map((i) => events[i]!));
-        expect(await presentMembers(service.database.db, '50', roomId)).toEqual([]);
+        expect(await presentMembers(fixture.service.database.db, '50', roomId)).toEqual([]);
       }
     });
 
@@ -150,7 +141,7 @@ describe.each(databaseTargets())('membership does not depend on arrival order ($
         legacyLogoutEvent({ ...r, user: 'u', at: 5000 }),
       ]);
       const { eventsOfRoom } = await import('./support/rows.js');
-      const logouts = (await eventsOfRoom(service.database.db, '50', 'legacy-pairing')).filter((e) => e.event === 'room_logout');
+      const logouts = (await eventsOfRoom(fixture.service.database.db, '50', 'legacy-pairing')).filter((e) => e.event === 'room_logout');
       // Two legacy logouts of one user never collide, and both know their login.
       expect(logouts.map((e) => [e.loginAt?.getTime(), e.logoutAt?.getTime()])).toEqual([
         [1000, 4000],

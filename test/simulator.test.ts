@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseTargets, type TestDatabase } from './support/databases.js';
+import { describe, expect, it } from 'vitest';
+import { databaseTargets } from './support/databases.js';
 import { queryData } from './support/graphql.js';
-import { startService, type TestService } from './support/service.js';
+import { serviceFixture } from './support/service.js';
 import { runSimulator } from './support/simulator.js';
 import { TEST_SECRET } from './support/zego.js';
 
@@ -24,22 +24,13 @@ const ROOM_COUNTS = /* GraphQL */ `
 `;
 
 describe.each(databaseTargets())('the simulator ($name)', (target) => {
-  let database: TestDatabase;
-  let service: TestService;
-  const callbackUrl = () => `${service.url}/callbacks/zego`;
+  const callbackUrl = () => `${fixture.service.url}/callbacks/zego`;
 
-  beforeAll(async () => {
-    database = await target.create();
-    service = await startService(database.handle);
-  });
-  afterAll(async () => {
-    await service?.app.stop();
-    await database?.dispose();
-  });
+  const fixture = serviceFixture(target);
 
   /** Members of the run's rooms, by the service, asked independently of the simulator. */
   const serviceMembersOf = async (prefix: string) => {
-    const data = await queryData<{ rooms: { edges: { node: { roomId: string; memberCount: number } }[] } }>(service.url, ROOM_COUNTS);
+    const data = await queryData<{ rooms: { edges: { node: { roomId: string; memberCount: number } }[] } }>(fixture.service.url, ROOM_COUNTS);
     return data.rooms.edges.filter(({ node }) => node.roomId.startsWith(`${prefix}-room-`)).reduce((sum, { node }) => sum + node.memberCount, 0);
   };
 
@@ -70,7 +61,7 @@ describe.each(databaseTargets())('the simulator ($name)', (target) => {
   });
 
   it('retries through refusals and dropped connections, as ZEGO does, and still converges', async () => {
-    const flaky = await flakyProxy(service.url);
+    const flaky = await flakyProxy(fixture.service.url);
     try {
       const { code, report } = await runSimulator(['--url', `${flaky.url}/callbacks/zego`, ...traffic('flaky', 13, 80)], SECRET_ENV);
       expect(report.differences).toEqual([]);
