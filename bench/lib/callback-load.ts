@@ -14,6 +14,7 @@ export interface CallbackLoadResult {
 
 interface Session {
   user: string;
+  sessionId: string;
   roomId: string;
   loginAt: number;
 }
@@ -43,9 +44,9 @@ export async function loadCallbacks(baseUrl: string, options: { connections: num
         method: 'POST',
         setupRequest: (request, context) => {
           nextUser += 1;
-          const session: Session = { user: `u${process.pid}x${nextUser}`, roomId: String(1 + (nextUser % options.rooms)), loginAt: Date.now() };
+          const session: Session = { user: `u${process.pid}x${nextUser}`, sessionId: String(nextUser), roomId: String(1 + (nextUser % options.rooms)), loginAt: Date.now() };
           (context as { session?: Session }).session = session;
-          return { ...request, body: json(loginEvent({ roomId: session.roomId, user: session.user, session: String(nextUser), at: session.loginAt, updateSeq: 1 })) };
+          return { ...request, body: json(loginEvent({ roomId: session.roomId, user: session.user, session: session.sessionId, at: session.loginAt, updateSeq: 1 })) };
         },
         onResponse: countAnswer,
       },
@@ -53,10 +54,9 @@ export async function loadCallbacks(baseUrl: string, options: { connections: num
         method: 'POST',
         setupRequest: (request, context) => {
           const { session } = context as { session: Session };
-          const sessionId = /x(\d+)$/.exec(session.user)![1]!;
           return {
             ...request,
-            body: json(logoutEvent({ roomId: session.roomId, user: session.user, session: sessionId, loginAt: session.loginAt, at: Date.now(), updateSeq: 2, reason: 0 })),
+            body: json(logoutEvent({ roomId: session.roomId, user: session.user, session: session.sessionId, loginAt: session.loginAt, at: Date.now(), updateSeq: 2, reason: 0 })),
           };
         },
         onResponse: countAnswer,

@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { freePort, stopChild } from './service.js';
+import { freePort, startServerProcess, stopChild } from './service.js';
 
 /**
  * PostGraphile 5 with its default preset (amber), serving a database's tables as they are: the
@@ -15,8 +13,7 @@ export interface PostGraphilePeer {
   stop(): Promise<void>;
 }
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-// The package declares Node 22; on Node 20 its bin runs directly, and the one Node 22 API that
+// The package declares Node 22; on Node 20 its bin runs directly (from the project's root), and the one Node 22 API that
 // grafast and @dataplan/pg call (Promise.withResolvers: without it every connection field fails
 // with "Cannot read properties of undefined (reading 'items')") is supplied before it loads.
 const cli = 'node_modules/postgraphile/dist/cli-run.js';
@@ -29,36 +26,13 @@ const node22Shim = `data:text/javascript,${encodeURIComponent(withResolvers)}`;
 
 export async function startPostGraphile(databaseUrl: string): Promise<PostGraphilePeer> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    ['--import', node22Shim, cli, '-c', databaseUrl, '-s', 'public', '-n', '127.0.0.1', '-p', String(port), '-P', 'postgraphile/presets/amber'],
-    {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', GRAPHILE_ENV: 'production' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const graphqlUrl = `http://127.0.0.1:${port}/graphql`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`PostGraphile exited with ${child.exitCode}:\n${stderr}`);
-    if (Date.now() > deadline) {
-      await stopChild(child);
-      throw new Error(`PostGraphile did not answer within 60 s:\n${stderr}`);
-    }
-    try {
-      const response = await fetch(graphqlUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ __typename }' }),
-      });
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { graphqlUrl, pid: child.pid!, stderr: () => stderr, stop: () => stopChild(child) };
+  const { child, stderr } = await startServerProcess(
+    'PostGraphile',
+    ['--import', node22Shim, cli, '-c', databaseUrl, '-s', 'public', '-n', '127.0.0.1', '-p', String(port), '-P', 'postgraphile/presets/amber'],
+    { NODE_ENV: 'production', GRAPHILE_ENV: 'production' },
+    async () =>
+      (await fetch(graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) })).ok,
+  );
+  return { graphqlUrl, pid: child.pid!, stderr, stop: () => stopChild(child) };
 }

@@ -32,25 +32,16 @@ export async function freePort(): Promise<number> {
  */
 export async function startBenchService(databaseUrl: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<BenchService> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_URL: databaseUrl,
-      ZEGO_CALLBACK_SECRET: BENCH_SECRET,
-      MAX_CONNECTIONS_PER_ADDRESS: '0',
-      ...env,
-    },
-    // One log line per callback is part of production's cost; the lines themselves are dropped.
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilReady(child, url, () => stderr);
+  const { child } = await startServerProcess('the service', [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    ZEGO_CALLBACK_SECRET: BENCH_SECRET,
+    MAX_CONNECTIONS_PER_ADDRESS: '0',
+    ...env,
+  }, async () => (await fetch(`${url}/readyz`)).ok);
   return {
     url,
     pid: child.pid!,
@@ -64,19 +55,33 @@ export async function startBenchService(databaseUrl: string, env: Record<string,
   };
 }
 
-async function waitUntilReady(child: ChildProcess, url: string, stderr: () => string): Promise<void> {
+/**
+ * A server in its own Node process, run from the project's root; resolves once `ready` says so.
+ * Its output is dropped (for the service, one log line per callback is part of production's cost,
+ * the lines themselves are not); the tail of its error output explains a failed start.
+ */
+export async function startServerProcess(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: () => Promise<boolean>,
+): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const child = spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let tail = '';
+  child.stderr!.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000)));
+  const stderr = () => tail;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}:\n${stderr()}`);
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${tail}`);
     try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
+      if (await ready()) return { child, stderr };
     } catch {
       // not listening yet
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  child.kill('SIGKILL');
-  throw new Error(`the service did not become ready within 60 s:\n${stderr()}`);
+  await stopChild(child);
+  throw new Error(`${name} did not become ready within 60 s:\n${tail}`);
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {
