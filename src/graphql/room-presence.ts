@@ -1,5 +1,6 @@
 import type { PresenceChangeRow } from '../db/presence-log.js';
 import type { RoomWatch } from '../pubsub/presence-feeds.js';
+import { SerialIterator } from '../pubsub/serial-iterator.js';
 import { readRoomSnapshot, type RoomKey } from '../db/room-queries.js';
 import { resolveAppId } from './app-scope.js';
 import { builder } from './builder.js';
@@ -123,14 +124,8 @@ function followRoom(context: GraphQLContext, roomId: string, appId: string | nul
 
 const DONE: IteratorResult<PresenceChangeShape> = { value: undefined, done: true };
 
-/**
- * A plain iterator, not a Repeater: thousands of subscriptions sit idle, each parked on its
- * room's feed, and memory per idle subscription is what limits how many one instance serves.
- * Parked, this holds its fields and one pending read of the feed's cursor, where a Repeater
- * kept its executor's suspended frame, its push/stop promise chains and buffers (about 3 KB).
- * The snapshot is not kept once handed out.
- */
-class RoomFollower implements AsyncIterableIterator<PresenceChangeShape> {
+/** The snapshot is not kept once handed out. */
+class RoomFollower extends SerialIterator<PresenceChangeShape> {
   private readonly db: GraphQLContext['db'];
   private readonly feeds: GraphQLContext['feeds'];
   private started = false;
@@ -142,8 +137,6 @@ class RoomFollower implements AsyncIterableIterator<PresenceChangeShape> {
   private room: RoomKey | null = null;
   private watch: RoomWatch | null = null;
   private changes: AsyncIterator<PresenceChangeRow> | null = null;
-  /** Reads are answered one after another, in the order they were asked. */
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     context: GraphQLContext,
@@ -151,31 +144,12 @@ class RoomFollower implements AsyncIterableIterator<PresenceChangeShape> {
     private app: string | null,
     private from: number | null,
   ) {
+    super();
     this.db = context.db;
     this.feeds = context.feeds;
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<PresenceChangeShape>> {
-    const result = this.queue.then(() => this.step());
-    this.queue = result.catch(() => {});
-    return result;
-  }
-
-  return(): Promise<IteratorResult<PresenceChangeShape>> {
-    this.finish();
-    return Promise.resolve(DONE);
-  }
-
-  throw(error?: unknown): Promise<IteratorResult<PresenceChangeShape>> {
-    this.finish();
-    return Promise.reject(error);
-  }
-
-  private async step(): Promise<IteratorResult<PresenceChangeShape>> {
+  protected async step(): Promise<IteratorResult<PresenceChangeShape>> {
     try {
       if (this.finished) return DONE;
       if (!this.started) {
@@ -220,7 +194,7 @@ class RoomFollower implements AsyncIterableIterator<PresenceChangeShape> {
   }
 
   /** Releases everything the subscription holds; a read waiting for a change or an app ends. */
-  private finish(): void {
+  protected finish(): void {
     if (this.finished) return;
     this.finished = true;
     this.stopWaitingForApp?.();

@@ -3,6 +3,7 @@ import type { Database } from '../db/client.js';
 import { loadPresenceChanges, loadPresenceVersions, type PresenceChangeRow } from '../db/presence-log.js';
 import { findAppOfRoom, findRoomsByKey, type RoomView } from '../db/room-queries.js';
 import type { RoomVersionNotice } from './notices.js';
+import { SerialIterator } from './serial-iterator.js';
 
 /**
  * Live presence changes, per room, for every subscriber on this instance. Each watched room has
@@ -194,13 +195,8 @@ export class PresenceFeeds {
 
 const NO_ROWS: readonly PresenceChangeRow[] = [];
 
-/**
- * One watcher's cursor over its room's feed, a plain iterator rather than a Repeater: an idle
- * subscriber is parked on it (with thousands idle, memory per subscriber is the service's limit),
- * and this way parking costs one pending read and one waker in its feed, not a push/stop
- * machinery with its executor and promise chains. Rows of a batch are held only until handed out.
- */
-class FeedCursor implements AsyncIterableIterator<PresenceChangeRow> {
+/** One watcher's cursor over its room's feed. Rows of a batch are held only until handed out. */
+class FeedCursor extends SerialIterator<PresenceChangeRow> {
   private rows: readonly PresenceChangeRow[] = NO_ROWS;
   private index = 0;
   /** A feed does not know the versions committed before it was created: read once to find out. */
@@ -208,34 +204,17 @@ class FeedCursor implements AsyncIterableIterator<PresenceChangeRow> {
   private done = false;
   private wake: (() => void) | null = null;
   private readonly stopWaking: () => void;
-  /** Reads are answered one after another, in the order they were asked. */
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly feed: RoomFeed,
     private last: number,
     private readonly release: () => void,
   ) {
+    super();
     this.stopWaking = feed.onAdvance(() => this.wake?.());
   }
 
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<PresenceChangeRow>> {
-    const result = this.queue.then(() => this.pull());
-    this.queue = result.catch(() => {});
-    return result;
-  }
-
-  /** Stops reading, releases the watch, and ends a read waiting for a change. */
-  return(): Promise<IteratorResult<PresenceChangeRow>> {
-    this.finish();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  private async pull(): Promise<IteratorResult<PresenceChangeRow>> {
+  protected async step(): Promise<IteratorResult<PresenceChangeRow>> {
     while (!this.done) {
       while (this.index < this.rows.length) {
         const row = this.rows[this.index++]!;
@@ -269,7 +248,7 @@ class FeedCursor implements AsyncIterableIterator<PresenceChangeRow> {
     return { value: undefined, done: true };
   }
 
-  private finish(): void {
+  protected finish(): void {
     if (this.done) return;
     this.done = true;
     this.rows = NO_ROWS;
