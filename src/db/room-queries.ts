@@ -92,6 +92,16 @@ export async function findRoomsByKey(db: Queryable, keys: readonly RoomKey[]): P
   return rows.map(toRoomView);
 }
 
+const roomKeyText = (key: RoomKey) => JSON.stringify([key.appId, key.roomId]);
+
+/** For each key its room, or null for a room never seen, in the keys' order: a DataLoader's batch. */
+export async function findRoomForEachKey(db: Queryable, keys: readonly RoomKey[]): Promise<(RoomView | null)[]> {
+  // Every subscriber of a room may ask for it in the same batch: each room is asked for once.
+  const unique = [...new Map(keys.map((key) => [roomKeyText(key), key])).values()];
+  const found = new Map((await findRoomsByKey(db, unique)).map((room) => [roomKeyText(room), room]));
+  return keys.map((key) => found.get(roomKeyText(key)) ?? null);
+}
+
 export interface RoomListing {
   appId: string;
   /** Only rooms with someone in them. */

@@ -6,7 +6,7 @@ import { findUpdateSeqGaps, lifecycleText, type LifecycleKey, type UpdateSeqGap 
 import {
   countMembersByRole,
   findMemberPages,
-  findRoomsByKey,
+  findRoomForEachKey,
   type MemberPageQuery,
   type PresentMember,
   type RoomKey,
@@ -26,8 +26,6 @@ export interface Loaders {
   memberCount: DataLoader<{ roomPk: number; roles: CodeSelection }, number>;
   updateSeqGaps: DataLoader<LifecycleKey, UpdateSeqGap[]>;
 }
-
-const roomKeyText = (key: RoomKey) => JSON.stringify([key.appId, key.roomId]);
 
 /**
  * The loaders are made on first use: every operation gets a set, but most use none or one of
@@ -51,10 +49,7 @@ class LazyLoaders implements Loaders {
   get roomByKey(): Loaders['roomByKey'] {
     const db = this.db;
     return (this.#roomByKey ??= new DataLoader(
-      async (keys) => {
-        const found = new Map((await findRoomsByKey(db, keys)).map((room) => [roomKeyText(room), room]));
-        return keys.map((key) => found.get(roomKeyText(key)) ?? null);
-      },
+      (keys) => findRoomForEachKey(db, keys),
       { cache: false },
     ));
   }

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Database } from '../db/client.js';
 import { loadPresenceChanges, loadPresenceVersions, type PresenceChangeRow } from '../db/presence-log.js';
-import { findAppOfRoom, findRoomsByKey, type RoomView } from '../db/room-queries.js';
+import { findAppOfRoom, findRoomForEachKey, type RoomView } from '../db/room-queries.js';
 import type { RoomVersionNotice } from './notices.js';
 import { SerialIterator } from './serial-iterator.js';
 
@@ -102,14 +102,11 @@ export class PresenceFeeds {
     // A change wakes every subscriber of its room at once, and each asks for the room as it is
     // now: read once for all of them (and for the other rooms woken in the same turn) rather
     // than once per subscriber. Nothing is cached beyond the turn, so no one is answered stale.
-    this.roomsNow = new DataLoader(
-      async (keys) => {
-        const unique = [...new Map(keys.map((key) => [keyOf(key), key])).values()];
-        const found = new Map((await findRoomsByKey(this.db, unique)).map((room) => [keyOf(room), room]));
-        return keys.map((key) => found.get(keyOf(key)) ?? null);
-      },
-      { cache: false, batchScheduleFn: (run) => setImmediate(run), maxBatchSize: 500 },
-    );
+    this.roomsNow = new DataLoader((keys) => findRoomForEachKey(this.db, keys), {
+      cache: false,
+      batchScheduleFn: (run) => setImmediate(run),
+      maxBatchSize: 500,
+    });
   }
 
   /** The room as it is now, read together with every other subscriber's ask of the same turn. */
