@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { GraphQLError } from 'graphql';
+import { getOperationAST, getVariableValues, type ExecutionArgs, type GraphQLError } from 'graphql';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createGraphQLError, createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Database } from '../db/client.js';
@@ -25,6 +26,12 @@ export interface GraphQLServerOptions {
 /** The server context a transport passes in: Fastify's request and reply over HTTP, nothing more over WebSocket. */
 export type GraphQLServerContext = Record<string, unknown>;
 export type GraphQLServer = YogaServerInstance<GraphQLServerContext, GraphQLContext>;
+
+function runsCompiled({ schema, document, operationName, variableValues }: ExecutionArgs): boolean {
+  const operation = getOperationAST(document, operationName);
+  if (operation?.operation !== 'query') return false;
+  return !getVariableValues(schema, operation.variableDefinitions ?? [], variableValues ?? {}).errors;
+}
 
 /**
  * GraphQL over HTTP and SSE, framework-neutral: the HTTP route hands it requests, and a WebSocket
@@ -53,6 +60,11 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
       // Depth, cost, aliases, tokens and directives: refused before anything runs, with a message naming the limit.
       EnvelopArmorPlugin({ ...ARMOR_LIMITS, blockFieldSuggestion: { enabled: production } }),
       ...(options.introspection ? [] : [useDisableIntrospection()]),
+      // Queries run compiled: a history page of 50 logouts resolves hundreds of fields, and the
+      // compiled form served about 40% more pages per second (BENCHMARKS.md). Subscriptions stay
+      // on the standard executor, and so do operations whose variables do not coerce: it names
+      // the problem in the scalar's own words, where the compiled form only says "Expected type".
+      useGraphQlJit({}, { enableIf: runsCompiled }),
     ],
     // Masking stays on everywhere: only errors made for clients (with a code) pass through.
     // Outside production a masked error carries the original in `extensions` for debugging.
