@@ -42,13 +42,31 @@ export async function startBenchService(databaseUrl: string, env: Record<string,
     MAX_CONNECTIONS_PER_ADDRESS: '0',
     ...env,
   }, async () => (await fetch(`${url}/readyz`)).ok);
+  return serverHandle(url, child);
+}
+
+/**
+ * graphql-ws and graphql-js alone, serving the subscriber fleet's subscription with no service
+ * behind it (bare-subscription-server.ts): the floor of memory per idle subscription.
+ */
+export async function startBareSubscriptionServer(): Promise<BenchService> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const { child } = await startServerProcess('the bare graphql-ws server', ['--import', 'tsx', 'bench/lib/bare-subscription-server.ts'], {
+    NODE_ENV: 'production',
+    PORT: String(port),
+  }, async () => (await fetch(url)).ok);
+  return serverHandle(url, child);
+}
+
+function serverHandle(url: string, child: ChildProcess): BenchService {
   return {
     url,
     pid: child.pid!,
     async rssBytes() {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       const kb = /^VmRSS:\s+(\d+) kB/m.exec(status);
-      if (!kb) throw new Error('no VmRSS for the service process');
+      if (!kb) throw new Error(`no VmRSS for process ${child.pid}`);
       return Number(kb[1]) * 1024;
     },
     stop: () => stopChild(child),

@@ -3,7 +3,7 @@ import { figure, median, type BenchContext, type SectionResult } from '../lib/fi
 import { sendPresenceLoad } from '../lib/presence-load.js';
 import { openRooms, queryRooms, roomIds, serviceMetric } from '../lib/presence-rooms.js';
 import { createScratchDatabase } from '../lib/scratch-database.js';
-import { startBenchService, type BenchService } from '../lib/service.js';
+import { startBareSubscriptionServer, startBenchService, type BenchService } from '../lib/service.js';
 import { openSubscriberFleet, type SubscriberFleet } from '../lib/subscriber-fleet.js';
 
 const APP_ID = '1';
@@ -55,7 +55,23 @@ export async function memory(context: BenchContext): Promise<SectionResult> {
       service = undefined;
     }
 
+    const floors: number[] = [];
+    for (let run = 0; run < context.runs; run += 1) {
+      service = await startBareSubscriptionServer();
+      fleet = await openSubscriberFleet({ url: service.url, appId: APP_ID, rooms: roomIds(5, `warm${run}`), perRoom: 4, workers: 1 });
+      await fleet.stop();
+      const rssIdleBytes = await settledRss(service, size);
+      fleet = await openSubscriberFleet({ url: service.url, appId: APP_ID, rooms, perRoom: PER_ROOM, workers: size.workers });
+      floors.push((await settledRss(service, size) - rssIdleBytes) / fleet.size);
+      context.log(`memory floor run ${run + 1}: bare graphql-ws + graphql-js, ${(floors.at(-1)! / 1024).toFixed(1)} KiB per subscription`);
+      await fleet.stop();
+      fleet = undefined;
+      await service.stop();
+      service = undefined;
+    }
+
     const count = runs[0]!.subscriptions.toLocaleString('en-US');
+    const perSubscription = runs.map((r) => r.perSubscriptionBytes);
     return {
       section: 'memory',
       figures: [
@@ -63,10 +79,12 @@ export async function memory(context: BenchContext): Promise<SectionResult> {
           `fresh service per run, warmed by ${size.rooms} room-opening callbacks (first run), a few login/logout callbacks, one rooms query and a few subscriptions opened and closed; median of ${size.samples} samples 1 s apart`),
         figure(`service RSS, ${count} idle subscriptions`, 'MiB', runs.map((r) => r.rssSubscribedBytes / 2 ** 20), undefined,
           `${PER_ROOM} per room × ${size.rooms} rooms, each with its own WebSocket (the costlier, browser-tab case), measured after every SNAPSHOT arrived`),
-        figure('memory per idle subscription', 'bytes', runs.map((r) => r.perSubscriptionBytes), { kind: 'atMost', value: TARGET_BYTES, against: 'target: 20 KB = 20 × 1024 bytes' },
-          `(RSS with − RSS without) / ${count}; includes the WebSocket, its HTTP upgrade request and the GraphQL operation; JS heap used per subscription ${(median(runs.map((r) => (r.heapUsedSubscribedBytes - r.heapUsedIdleBytes) / r.subscriptions)) / 1024).toFixed(1)} KiB (median)`),
+        figure('memory per idle subscription', 'bytes', perSubscription, { kind: 'atMost', value: TARGET_BYTES, against: 'target: 20 KB = 20 × 1024 bytes' },
+          `(RSS with − RSS without) / ${count}; includes the WebSocket, its HTTP upgrade request and the GraphQL operation; JS heap used per subscription ${(median(runs.map((r) => (r.heapUsedSubscribedBytes - r.heapUsedIdleBytes) / r.subscriptions)) / 1024).toFixed(1)} KiB (median); ${(median(perSubscription) / median(floors)).toFixed(2)} × the floor below`),
+        figure('memory per idle subscription, the floor: bare graphql-ws + graphql-js', 'bytes', floors, undefined,
+          `the same fleet against graphql-ws 6 over ws on Node's HTTP server with a graphql-js schema answering the same subscription with one SNAPSHOT, and nothing else (bench/lib/bare-subscription-server.ts); fresh process per run`),
       ],
-      raw: { runs },
+      raw: { runs, floors },
     };
   } finally {
     await fleet?.stop();
