@@ -7,6 +7,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import type { DatabaseLocation } from '../config.js';
+import { preparingClient } from './prepared-statements.js';
 import { relations } from './relations.js';
 
 /** The Drizzle database, whichever driver is behind it. */
@@ -50,7 +51,7 @@ export async function openDatabase(location: DatabaseLocation, options: Database
       onnotice: () => {},
       connection: { application_name: applicationName },
     });
-    const db = drizzlePostgres({ client, relations, logger }) as unknown as Database;
+    const db = drizzlePostgres({ client: preparingClient(client), relations, logger }) as unknown as Database;
     return {
       db,
       location,
