@@ -176,8 +176,10 @@ export const roomEvents = pgTable(
     index('room_events_room_logouts_idx')
       .on(t.appId, t.roomId, t.logoutAt.desc(), t.id.desc())
       .where(sql`event = 'room_logout'`),
+    // login_at at the end, outside the page order: with it this index holds every column that
+    // statistics by USER read, so they scan it in user order and group without sorting.
     index('room_events_user_logouts_idx')
-      .on(t.appId, t.userAccount, t.logoutAt.desc(), t.id.desc())
+      .on(t.appId, t.userAccount, t.logoutAt.desc(), t.id.desc(), t.loginAt)
       .where(sql`event = 'room_logout'`),
     index('room_events_reason_logouts_idx')
       .on(t.appId, t.logoutReason, t.logoutAt.desc(), t.id.desc())

@@ -1,0 +1,2 @@
+DROP INDEX "room_events_user_logouts_idx";--> statement-breakpoint
+CREATE INDEX "room_events_user_logouts_idx" ON "room_events" ("app_id","user_account","logout_at" DESC NULLS LAST,"id" DESC NULLS LAST,"login_at") WHERE event = 'room_logout';
