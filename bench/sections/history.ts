@@ -181,7 +181,7 @@ function planTimes(node: PlanNode, into: string[] = []): string[] {
 
 // The least any grouping can cost: the same logouts read through the same index, and one exact
 // percentile of their durations, with no grouping at all.
-const statsFloorSql = `select percentile_cont(0.5) within group (order by round(date_part('epoch', logout_at - login_at) * 1000))
+const statsFloorSql = `select percentile_cont(0.5) within group (order by session_ms)
   from room_events where app_id = $1 and event = 'room_logout'`;
 
 interface StatsPlans {

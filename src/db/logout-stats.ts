@@ -30,9 +30,7 @@ export type GroupKey<G extends LogoutGrouping> = G['by'] extends 'reason' | 'rol
     ? string
     : number;
 
-// date_part is double precision, several times faster than extract's numeric over a million rows;
-// times are whole milliseconds, so rounding gives back the exact duration.
-const durationMs = sql`round(date_part('epoch', ${roomEvents.logoutAt} - ${roomEvents.loginAt}) * 1000)`;
+const durationMs = roomEvents.sessionMs;
 
 function groupKey(grouping: LogoutGrouping): SQL<unknown> {
   switch (grouping.by) {
