@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Queryable } from './client.js';
-import { tuples } from './sql-fragments.js';
+import { executedRows, tuples } from './sql-fragments.js';
 
 /**
  * Callbacks ZEGO lost for good: `user_update_seq` rises by one with every login and logout of a
@@ -44,7 +44,7 @@ export async function findUpdateSeqGaps(db: Queryable, lifecycles: readonly Life
     where user_update_seq - prev > 1
     order by app_id, room_id, room_seq, user_update_seq
   `)) as unknown;
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as (UpdateSeqGap & { appId: string; roomId: string })[];
+  const rows = executedRows<UpdateSeqGap & { appId: string; roomId: string }>(result);
   for (const { appId, roomId, ...gap } of rows) gaps.get(lifecycleText({ appId, roomId, roomSeq: gap.roomSeq }))?.push(gap);
   return gaps;
 }
