@@ -55,7 +55,7 @@ try {
     const started = performance.now();
     await run();
     const ms = performance.now() - started;
-    const { sql, params } = statements.find((s) => /^select /i.test(s.sql))!;
+    const { sql, params } = statements.find((s) => /^\s*(select|with)\b/i.test(s.sql))!;
     const plan = await admin.unsafe(`explain ${sql}`, params.map((p) => (p instanceof Date ? p.toISOString() : p)) as never[]);
     const access = plan.map((row) => String(row['QUERY PLAN'])).find((line) => /Scan/.test(line))?.trim().replace(/\s+\(cost.*$/, '');
     console.log(`${label.padEnd(28)} ${ms.toFixed(1).padStart(8)} ms   ${access}`);

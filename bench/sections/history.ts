@@ -169,12 +169,16 @@ interface PlanNode {
   Plans?: PlanNode[];
 }
 
-/** Where the time of a plan goes: each node's own time (its total less its children's), largest first. */
+/**
+ * Where the time of a plan goes: each node's own time (its total less its children's), in plan
+ * order. Nodes of under a millisecond are left out: a recursive plan has dozens, and a CTE's
+ * scans share their time with the CTE, which makes some nodes' own time come out below zero.
+ */
 function planTimes(node: PlanNode, into: string[] = []): string[] {
   const total = (n: PlanNode) => n['Actual Total Time'] * n['Actual Loops'];
   const own = total(node) - (node.Plans ?? []).reduce((sum, child) => sum + total(child), 0);
   const detail = node['Index Name'] ?? node['Sort Method'];
-  into.push(`${node['Node Type']}${detail ? ` (${detail})` : ''} ${Math.round(own)} ms`);
+  if (own >= 1) into.push(`${node['Node Type']}${detail ? ` (${detail})` : ''} ${Math.round(own)} ms`);
   for (const child of node.Plans ?? []) planTimes(child, into);
   return into;
 }
@@ -212,7 +216,7 @@ async function statsPlans(scratch: ScratchDatabase, seed: SeededHistory): Promis
       await aggregateLogouts(handle.db, { appId: seed.appId }, STORAGE_GROUPINGS[grouping]);
       // The query runs with the settings the service gives it in its transaction (work_mem).
       settings = statements.filter((s) => /^set /i.test(s.sql)).map((s) => s.sql);
-      const { sql, params } = statements.find((s) => /^select /i.test(s.sql))!;
+      const { sql, params } = statements.find((s) => /^\s*(select|with)\b/i.test(s.sql))!;
       byGrouping.set(grouping, await explain(settings, sql, params));
     }
     return { byGrouping, floor: await explain(settings, statsFloorSql, [seed.appId]) };

@@ -179,8 +179,10 @@ export const roomEvents = pgTable(
     // Logout history: every query names one app and reads newest first, a page at a time after a
     // (logout_at, id) cursor. One index per filter that narrows a large history (none, room, user,
     // reason), each ending in that order, so a page is a short range scan whatever the table's size.
+    // The columns after the page order let statistics by HOUR and DAY read each bucket as an
+    // index-only range of logout_at, with or without a filter on reasons or roles.
     index('room_events_logouts_idx')
-      .on(t.appId, t.logoutAt.desc(), t.id.desc())
+      .on(t.appId, t.logoutAt.desc(), t.id.desc(), t.sessionMs, t.logoutReason, t.roleCode)
       .where(sql`event = 'room_logout'`),
     index('room_events_room_logouts_idx')
       .on(t.appId, t.roomId, t.logoutAt.desc(), t.id.desc())

@@ -1,0 +1,2 @@
+DROP INDEX "room_events_logouts_idx";--> statement-breakpoint
+CREATE INDEX "room_events_logouts_idx" ON "room_events" ("app_id","logout_at" DESC NULLS LAST,"id" DESC NULLS LAST,"session_ms","logout_reason","role_code") WHERE event = 'room_logout';
