@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roomEvents, rooms } from '../src/db/schema.js';
 import { databaseTargets, type TestDatabase } from './support/databases.js';
+import { queryRows } from './support/rows.js';
 
 const postgresTarget = databaseTargets().find((t) => t.name === 'postgres');
 
@@ -16,9 +17,8 @@ describe.skipIf(!postgresTarget)('statements on PostgreSQL', () => {
   afterAll(() => database?.dispose());
 
   async function preparedStatements(): Promise<string[]> {
-    const result = await database.handle.db.execute(sql`select statement from pg_prepared_statements where not from_sql`);
-    const rows = ((result as { rows?: unknown[] }).rows ?? result) as { statement: string }[];
-    return rows.map((row) => row.statement);
+    const rows = await queryRows(database.handle.db, sql`select statement from pg_prepared_statements where not from_sql`);
+    return rows.map((row) => String(row.statement));
   }
 
   it('are prepared once per connection and run by name after, in and out of transactions', async () => {

@@ -1,6 +1,7 @@
 import { and, asc, count, eq, type SQL } from 'drizzle-orm';
 import type { Database } from '../../src/db/client.js';
 import { otherCallbacks, presenceChanges, roomEvents, roomLifecycles, roomMembers, rooms } from '../../src/db/schema.js';
+import { executedRows } from '../../src/db/sql-fragments.js';
 
 /** Row counts of every table: a refused callback must leave all of them as they were. */
 export async function tableCounts(db: Database): Promise<Record<string, number>> {
@@ -45,6 +46,5 @@ export async function eventsOfRoom(db: Database, appId: string, roomId: string) 
 
 /** Rows of a raw query; the two drivers shape `execute` results differently. */
 export async function queryRows(db: Database, query: SQL): Promise<Record<string, unknown>[]> {
-  const result = (await db.execute(query)) as unknown;
-  return (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows) as Record<string, unknown>[];
+  return executedRows(await db.execute(query));
 }
