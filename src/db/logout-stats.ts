@@ -31,9 +31,12 @@ export type GroupKey<G extends LogoutGrouping> = G['by'] extends 'reason' | 'rol
     ? string
     : number;
 
-const durationMs = roomEvents.sessionMs;
+/** Groupings by a value of the row; hours and days are read bucket by bucket (aggregateByTime). */
+type ValueGrouping = Exclude<LogoutGrouping, { by: 'hour' | 'day' }>;
+const isTimeGrouping = (grouping: LogoutGrouping): grouping is Extract<LogoutGrouping, { by: 'hour' | 'day' }> =>
+  grouping.by === 'hour' || grouping.by === 'day';
 
-function groupKey(grouping: Exclude<LogoutGrouping, { by: 'hour' | 'day' }>): SQL<unknown> {
+function groupKey(grouping: ValueGrouping): SQL<unknown> {
   switch (grouping.by) {
     case 'reason':
       return knownCodeOrNull(roomEvents.logoutReason, grouping.knownCodes).mapWith(Number);
@@ -52,15 +55,15 @@ function groupKey(grouping: Exclude<LogoutGrouping, { by: 'hour' | 'day' }>): SQ
 
 // Bucket order: busiest first for rooms and users (then by id, so ties do not reorder between
 // calls), code order for reasons and roles. Hours and days come out in time order as they are read.
-function bucketOrder(grouping: LogoutGrouping): SQL[] {
+function bucketOrder(grouping: ValueGrouping): SQL[] {
   return grouping.by === 'room' || grouping.by === 'user' ? [sql`2 desc`, sql`1`] : [sql`1 nulls last`];
 }
 
 const statistics = {
   count: sql<number>`count(*)`.mapWith(Number),
-  avgSessionMs: sql<number | null>`avg(${durationMs})`.mapWith(Number),
-  p50SessionMs: sql<number | null>`percentile_cont(0.5) within group (order by ${durationMs})`.mapWith(Number),
-  p95SessionMs: sql<number | null>`percentile_cont(0.95) within group (order by ${durationMs})`.mapWith(Number),
+  avgSessionMs: sql<number | null>`avg(${roomEvents.sessionMs})`.mapWith(Number),
+  p50SessionMs: sql<number | null>`percentile_cont(0.5) within group (order by ${roomEvents.sessionMs})`.mapWith(Number),
+  p95SessionMs: sql<number | null>`percentile_cont(0.95) within group (order by ${roomEvents.sessionMs})`.mapWith(Number),
 };
 
 type TimeRow = { key: number; count: number | string; avgSessionMs: number | null; p50SessionMs: number | null; p95SessionMs: number | null };
@@ -112,14 +115,15 @@ export async function aggregateLogouts<G extends LogoutGrouping>(
   // the query. 128 MB keeps up to about 1.5 million in memory; the allowance ends with this transaction.
   const rows = await db.transaction(async (tx) => {
     await tx.execute(sql`set local work_mem = '128MB'`);
-    if (grouping.by === 'hour' || grouping.by === 'day') return aggregateByTime(tx, criteria, grouping.by === 'hour' ? 3_600 : 86_400);
+    const by: LogoutGrouping = grouping;
+    if (isTimeGrouping(by)) return aggregateByTime(tx, criteria, by.by === 'hour' ? 3_600 : 86_400);
     return tx
-      .select({ key: groupKey(grouping as Exclude<LogoutGrouping, { by: 'hour' | 'day' }>), ...statistics })
+      .select({ key: groupKey(by), ...statistics })
       .from(roomEvents)
       .where(logoutConditions(criteria))
       // By position: the key expression is written once, so what is grouped and what is selected cannot drift apart.
       .groupBy(sql`1`)
-      .orderBy(...bucketOrder(grouping));
+      .orderBy(...bucketOrder(by));
   });
   return rows as LogoutAggregate<GroupKey<G>>[];
 }

@@ -195,9 +195,10 @@ export const roomEvents = pgTable(
     index('room_events_reason_logouts_idx')
       .on(t.appId, t.logoutReason, t.logoutAt.desc(), t.id.desc())
       .where(sql`event = 'room_logout'`),
-    // Logout statistics read every logout of an app: this index holds every column they use, so
-    // they are an index-only scan of a few dozen MB instead of a pass over the whole heap (payloads
-    // included), and ROOM buckets come out already grouped in room order, with no sort.
+    // Statistics by ROOM, and any statistics of one room: this index holds every column they use,
+    // so they are an index-only scan instead of a pass over the whole heap (payloads included), and
+    // ROOM buckets come out already grouped in room order, with no sort. The other groupings read
+    // the user and logouts indexes above, which hold what they need.
     index('room_events_logout_stats_idx')
       .on(t.appId, t.roomId, t.logoutAt, t.sessionMs, t.logoutReason, t.roleCode, t.userAccount)
       .where(sql`event = 'room_logout'`),
