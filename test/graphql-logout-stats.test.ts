@@ -39,7 +39,7 @@ const fixture: Logout[] = Array.from({ length: 300 }, (_, i) => {
   return {
     roomId: pick(rooms),
     user: pick(users),
-    roleCode: pick([1, 2, 2, 2, 4, 0, 5]),
+    roleCode: pick([1, 2, 2, 2, 4, 0, 3, 5]), // 0, 3 and 5: unknown codes below, between and above the known ones
     reasonCode: pick([0, 0, 0, 1, 1, 2, 3, 4, 7, 9]),
     loginAt: logoutAt - Math.floor(random() * 2 * HOUR),
     logoutAt,

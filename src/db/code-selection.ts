@@ -24,11 +24,22 @@ export function isCodeSelected(selection: CodeSelection, code: number | null): b
 }
 
 /**
- * The code itself when it is one of `known`, else null: grouping by this puts every unknown code
- * in one bucket. The codes are this service's own constants, written inline so that the grouping
- * expression carries no parameters.
+ * Conditions that together cover every value of an integer code column outside `known`: the ranges
+ * below, between and above the known codes, and null. Each is one range of an index on the
+ * column, where `not in (...)` would be a filter over all of it. The codes are this service's own
+ * constants, written inline so that the planner sees them.
  */
-export function knownCodeOrNull(column: Column, known: readonly number[]): SQL<number | null> {
-  if (!known.every(Number.isSafeInteger)) throw new Error(`known codes must be integers: ${known.join(', ')}`);
-  return sql<number | null>`case when ${column} in (${sql.raw(known.join(', '))}) then ${column} end`;
+export function rangesOutside(column: Column, known: readonly number[]): SQL[] {
+  const codes = [...new Set(known)].sort((a, b) => a - b);
+  if (!codes.every(Number.isSafeInteger)) throw new Error(`known codes must be integers: ${codes.join(', ')}`);
+  const value = (code: number) => sql.raw(String(code));
+  if (codes.length === 0) return [sql`${column} is not null`, sql`${column} is null`];
+  const ranges = [sql`${column} < ${value(codes[0]!)}`];
+  codes.forEach((code, i) => {
+    const next = codes[i + 1];
+    if (next === undefined) ranges.push(sql`${column} > ${value(code)}`);
+    else if (next > code + 1) ranges.push(sql`${column} > ${value(code)} and ${column} < ${value(next)}`);
+  });
+  ranges.push(sql`${column} is null`);
+  return ranges;
 }

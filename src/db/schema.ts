@@ -178,29 +178,30 @@ export const roomEvents = pgTable(
       .where(sql`event = 'room_login'`),
     // Logout history: every query names one app and reads newest first, a page at a time after a
     // (logout_at, id) cursor. One index per filter that narrows a large history (none, room, user,
-    // reason), each ending in that order, so a page is a short range scan whatever the table's size.
+    // reason, role), each ending in that order, so a page is a short range scan whatever the table's size.
     // The columns after the page order let statistics by HOUR and DAY read each bucket as an
     // index-only range of logout_at, with or without a filter on reasons or roles.
     index('room_events_logouts_idx')
       .on(t.appId, t.logoutAt.desc(), t.id.desc(), t.sessionMs, t.logoutReason, t.roleCode)
       .where(sql`event = 'room_logout'`),
+    // Also statistics by ROOM, and any statistics of one room: after the page order it holds every
+    // column they read, so they are an index-only scan instead of a pass over the heap (payloads
+    // included), and ROOM buckets come out already grouped in room order, with no sort.
     index('room_events_room_logouts_idx')
-      .on(t.appId, t.roomId, t.logoutAt.desc(), t.id.desc())
+      .on(t.appId, t.roomId, t.logoutAt.desc(), t.id.desc(), t.sessionMs, t.logoutReason, t.roleCode, t.userAccount)
       .where(sql`event = 'room_logout'`),
     // session_ms at the end, outside the page order: with it this index holds every column that
     // statistics by USER read, so they scan it in user order and group without sorting.
     index('room_events_user_logouts_idx')
       .on(t.appId, t.userAccount, t.logoutAt.desc(), t.id.desc(), t.sessionMs)
       .where(sql`event = 'room_logout'`),
+    // session_ms after the page order: statistics by REASON and ROLE read these two in code order,
+    // index-only, so each code's logouts arrive already grouped and nothing sorts them by code.
     index('room_events_reason_logouts_idx')
-      .on(t.appId, t.logoutReason, t.logoutAt.desc(), t.id.desc())
+      .on(t.appId, t.logoutReason, t.logoutAt.desc(), t.id.desc(), t.sessionMs)
       .where(sql`event = 'room_logout'`),
-    // Statistics by ROOM, and any statistics of one room: this index holds every column they use,
-    // so they are an index-only scan instead of a pass over the whole heap (payloads included), and
-    // ROOM buckets come out already grouped in room order, with no sort. The other groupings read
-    // the user and logouts indexes above, which hold what they need.
-    index('room_events_logout_stats_idx')
-      .on(t.appId, t.roomId, t.logoutAt, t.sessionMs, t.logoutReason, t.roleCode, t.userAccount)
+    index('room_events_role_logouts_idx')
+      .on(t.appId, t.roleCode, t.logoutAt.desc(), t.id.desc(), t.sessionMs)
       .where(sql`event = 'room_logout'`),
   ],
 );
