@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GRAPHQL_BODY_LIMIT } from '../src/http/graphql-route.js';
 import { databaseTargets, type TestDatabase } from './support/databases.js';
 import { graphql, queryData, type GraphQLResponse } from './support/graphql.js';
 import { serviceFixture, startService, type TestService } from './support/service.js';
@@ -46,6 +47,8 @@ describe.each(databaseTargets())('GraphQL answers to bad requests ($name)', (tar
     const nested = await graphql(service.url, nestedQuery);
     expectUserError(nested, 'first', /first/);
     expect(nested.errors![0]!.locations).toEqual([{ line: 1, column: nestedQuery.indexOf('first:') + 1 }]);
+    // The same query again is refused alike (the check is kept per parsed document).
+    expect((await graphql(service.url, nestedQuery)).errors).toEqual(nested.errors);
     // ...and passed as a variable, by the field, with its path.
     const variable = await graphql(
       service.url,
@@ -54,6 +57,16 @@ describe.each(databaseTargets())('GraphQL answers to bad requests ($name)', (tar
     );
     expectUserError(variable, 'first', /first/);
     expect(variable.errors![0]!.path).toEqual(['room', 'members']);
+  });
+
+  it('refuses a body over 1 MiB with 413 and a message naming the problem', async () => {
+    const response = await fetch(`${service.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ __typename }', variables: { padding: 'x'.repeat(GRAPHQL_BODY_LIMIT) } }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.text()).toMatch(/too large/i);
   });
 
   it('accepts the edges of the range: first 0 and first 500', async () => {
