@@ -18,6 +18,13 @@ export interface PgbenchScripts {
   /** The same, with a pg_notify in the transaction: the other way to tell instances of a change. */
   loginNotify: string;
   logoutNotify: string;
+  /**
+   * The naive transaction the issue sizes the service against: the same four rows written (the
+   * event, the room's counters, the member, the presence change) in four statements, with none of
+   * the reads, locks or lifecycle the service keeps. naiveWrites() says how it is made.
+   */
+  loginNaive: string;
+  logoutNaive: string;
   /** Constant parameters, passed with -D name=value. */
   constants: Record<string, string>;
   /** Statements per callback, as the service sent them (without BEGIN/COMMIT). */
@@ -112,7 +119,12 @@ export async function capturePgbenchScripts(serverUrl: string, rooms: number): P
       });
       const missing = [...new Set(variables.values())].filter((v) => !used.has(v));
       if (missing.length > 0) throw new Error(`the captured ${name} SQL never used ${missing.join(', ')}: update bench/lib/callback-sql.ts to the write path`);
-      return { text: [...prelude(1), 'BEGIN;', ...lines, 'COMMIT;', ''].join('\n'), statements: captured.length };
+      const naive = naiveWrites(lines, name);
+      return {
+        text: [...prelude(1), 'BEGIN;', ...lines, 'COMMIT;', ''].join('\n'),
+        naive: [...prelude(1), 'BEGIN;', ...naive, 'COMMIT;', ''].join('\n'),
+        statements: captured.length,
+      };
     };
 
     const loginScript = await script(login, 'login', { version: SAMPLE.version + 1, count: SAMPLE.memberCount + 1 });
@@ -124,6 +136,8 @@ export async function capturePgbenchScripts(serverUrl: string, rooms: number): P
       logout: withRooms(logoutScript.text),
       loginNotify: withNotify(withRooms(loginScript.text)),
       logoutNotify: withNotify(withRooms(logoutScript.text)),
+      loginNaive: withRooms(loginScript.naive),
+      logoutNaive: withRooms(logoutScript.naive),
       constants,
       statements: loginScript.statements,
     };
@@ -131,4 +145,27 @@ export async function capturePgbenchScripts(serverUrl: string, rooms: number): P
     await handle.close();
     await scratch.drop();
   }
+}
+
+/**
+ * The captured script cut down to the naive transaction: the room's row is locked, read and
+ * bumped by one UPDATE ... RETURNING (instead of SELECT ... FOR UPDATE and a later UPDATE), then
+ * the event, the member and the presence change are inserted as the service inserts them. The
+ * lifecycle, the member and duplicate reads and the lifecycle upsert are left out.
+ */
+function naiveWrites(lines: string[], name: 'login' | 'logout'): string[] {
+  const find = (pattern: RegExp, what: string): string => {
+    const line = lines.find((l) => pattern.test(l));
+    if (!line) throw new Error(`the captured ${name} SQL has no ${what}: update naiveWrites in bench/lib/callback-sql.ts`);
+    return line;
+  };
+  const lock = find(/^select .* from "rooms" (where .*) order by .* for update \\gset/, 'room lock');
+  const roomWhere = /from "rooms" (where .*) order by/.exec(lock)![1]!;
+  const count = name === 'login' ? 'member_count + 1' : 'greatest(member_count - 1, 0)';
+  return [
+    `update "rooms" set version = version + 1, member_count = ${count}, updated_at = now() ${roomWhere} returning id, version as version1, member_count as count1 \\gset`,
+    find(/^insert into "room_events" /, 'event insert'),
+    find(/^insert into "room_members" /, 'member upsert'),
+    find(/^insert into "presence_changes" /, 'presence change insert'),
+  ];
 }

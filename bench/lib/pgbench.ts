@@ -20,12 +20,16 @@ export interface PgbenchResult {
 export async function runPgbench(
   databaseUrl: string,
   scripts: PgbenchScripts,
-  options: { clients: number; seconds: number; notify?: boolean },
+  options: { clients: number; seconds: number; variant?: 'notify' | 'naive' },
 ): Promise<PgbenchResult> {
   const dir = await mkdtemp(join(tmpdir(), 'presence-pgbench-'));
+  const [login, logout] =
+    options.variant === 'notify' ? [scripts.loginNotify, scripts.logoutNotify]
+    : options.variant === 'naive' ? [scripts.loginNaive, scripts.logoutNaive]
+    : [scripts.login, scripts.logout];
   try {
-    await writeFile(join(dir, 'login.sql'), options.notify ? scripts.loginNotify : scripts.login);
-    await writeFile(join(dir, 'logout.sql'), options.notify ? scripts.logoutNotify : scripts.logout);
+    await writeFile(join(dir, 'login.sql'), login);
+    await writeFile(join(dir, 'logout.sql'), logout);
     const constants = Object.entries(scripts.constants).flatMap(([name, value]) => ['-D', `${name}=${value}`]);
     const { stdout } = await run(
       'pgbench',

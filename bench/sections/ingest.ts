@@ -9,8 +9,10 @@ import { startBenchService } from '../lib/service.js';
 
 const CONCURRENCY = 32;
 const ROOMS = 1_000;
-// The issue's figure for a naive 4-statement transaction per event under pgbench at c=32 here.
-const NAIVE_TPS = 2_000;
+// The issue's figure for a naive 4-statement transaction per event under pgbench at c=32 here; the
+// same transaction is also measured in each run (PgbenchScripts.loginNaive), since the machine's
+// speed drifts between days.
+const ISSUE_NAIVE_TPS = 2_000;
 
 /**
  * Ingest throughput against its limit: the service takes signed login/logout callbacks over HTTP
@@ -37,6 +39,7 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
     const http: CallbackLoadResult[] = [];
     const pgbench: PgbenchResult[] = [];
     const notify: PgbenchResult[] = [];
+    const naive: PgbenchResult[] = [];
     const cpu: { serviceMs: number; databaseMs: number }[] = [];
     for (let run = 0; run < context.runs; run += 1) {
       const before = await countEvents(scratch);
@@ -55,9 +58,10 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
       }
       http.push(load);
       pgbench.push(await runPgbench(scratch.url, scripts, { clients: CONCURRENCY, seconds }));
-      notify.push(await runPgbench(scratch.url, scripts, { clients: CONCURRENCY, seconds, notify: true }));
+      notify.push(await runPgbench(scratch.url, scripts, { clients: CONCURRENCY, seconds, variant: 'notify' }));
+      naive.push(await runPgbench(scratch.url, scripts, { clients: CONCURRENCY, seconds, variant: 'naive' }));
       context.log(
-        `ingest run ${run + 1}: service ${load.perSecond.toFixed(0)}/s, pgbench ${pgbench.at(-1)!.tps.toFixed(0)} tps, with pg_notify ${notify.at(-1)!.tps.toFixed(0)} tps`,
+        `ingest run ${run + 1}: service ${load.perSecond.toFixed(0)}/s, pgbench ${pgbench.at(-1)!.tps.toFixed(0)} tps, with pg_notify ${notify.at(-1)!.tps.toFixed(0)} tps, naive ${naive.at(-1)!.tps.toFixed(0)} tps`,
       );
     }
 
@@ -67,9 +71,11 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
       section: 'ingest',
       figures: [
         figure('pgbench, the same SQL per callback (the limit)', 'tx/s', pgbench.map((p) => p.tps), undefined, sql),
+        figure('pgbench, a naive 4-statement transaction per callback', 'tx/s', naive.map((p) => p.tps), undefined,
+          `the same four rows written with no reads, locks or lifecycle: UPDATE rooms ... RETURNING, then the event, member and presence change inserts; the issue measured about ${ISSUE_NAIVE_TPS.toLocaleString('en-US')}/s on this machine`),
         figure('callbacks over HTTP, login/logout, c=32', 'callbacks/s', http.map((h) => h.perSecond),
-          { kind: 'atLeast', value: NAIVE_TPS, against: 'naive 4-statement transaction under pgbench, from the issue' },
-          `keep-alive HTTP, signed JSON bodies, ${rooms} rooms; each answer checked "applied" and counted in the database`),
+          { kind: 'atLeast', value: median(naive.map((p) => p.tps)), against: 'the naive 4-statement transaction under pgbench, same run' },
+          `keep-alive HTTP, signed JSON bodies, ${rooms} rooms; each answer checked "applied" and counted in the database; against the issue's ${ISSUE_NAIVE_TPS.toLocaleString('en-US')}/s: ${(median(http.map((h) => h.perSecond)) / ISSUE_NAIVE_TPS).toFixed(2)}`),
         figure('ratio to pgbench', '×', http.map((h, i) => h.perSecond / pgbench[i]!.tps),
           { kind: 'atLeast', value: 0.6, against: 'target: 60% of pgbench in the same run' },
           `pgbench median ${limit.toFixed(0)} tx/s; per-run ratios, service run then pgbench run`),
@@ -81,7 +87,7 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
         figure('pgbench, the same SQL + pg_notify in the transaction', 'tx/s', notify.map((p) => p.tps), undefined,
           'why change notices go over Redis after commit, not NOTIFY inside the write (README, Several instances)'),
       ],
-      raw: { http, pgbench, notify, cpu, pgbenchScripts: { login: scripts.login, logout: scripts.logout } },
+      raw: { http, pgbench, notify, naive, cpu, pgbenchScripts: { login: scripts.login, logout: scripts.logout, loginNaive: scripts.loginNaive, logoutNaive: scripts.logoutNaive } },
     };
   } finally {
     await service.stop();
