@@ -8,6 +8,7 @@ import { openDatabase } from '../../src/db/client.js';
 import { aggregateLogouts, type LogoutGrouping } from '../../src/db/logout-stats.js';
 import { encodeCursor } from '../../src/graphql/pagination.js';
 import { KNOWN_REASON_CODES, KNOWN_ROLE_CODES } from '../../src/presence/codes.js';
+import { postJson } from '../lib/json-post.js';
 import { figure, median, percentile, type BenchContext, type Figure, type SectionResult } from '../lib/figures.js';
 import { migrateHistoryDatabase, seedLogoutHistory, type SeededHistory } from '../lib/history-seed.js';
 import { startPostGraphile, type PostGraphilePeer } from '../lib/postgraphile-peer.js';
@@ -70,13 +71,9 @@ const peerHistoryPage = `{
 type Variables = Record<string, unknown>;
 
 async function graphql(url: string, query: string, variables: Variables = {}): Promise<Record<string, unknown>> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
-  if (!response.ok || body.errors || !body.data) {
+  const response = await postJson(url, { query, variables });
+  const body = response.body as { data?: Record<string, unknown>; errors?: unknown };
+  if (response.status !== 200 || body.errors || !body.data) {
     throw new Error(`GraphQL answered ${response.status}: ${JSON.stringify(body).slice(0, 500)}`);
   }
   return body.data;
