@@ -24,21 +24,27 @@ export function isCodeSelected(selection: CodeSelection, code: number | null): b
 }
 
 /**
+ * A code as an SQL literal. The codes written this way are this service's own constants, inline
+ * so that the planner sees them; anything but an integer is refused rather than written.
+ */
+export function codeLiteral(code: number): SQL {
+  if (!Number.isSafeInteger(code)) throw new Error(`a code must be an integer: ${code}`);
+  return sql.raw(String(code));
+}
+
+/**
  * Conditions that together cover every value of an integer code column outside `known`: the ranges
  * below, between and above the known codes, and null. Each is one range of an index on the
- * column, where `not in (...)` would be a filter over all of it. The codes are this service's own
- * constants, written inline so that the planner sees them.
+ * column, where `not in (...)` would be a filter over all of it.
  */
 export function rangesOutside(column: Column, known: readonly number[]): SQL[] {
   const codes = [...new Set(known)].sort((a, b) => a - b);
-  if (!codes.every(Number.isSafeInteger)) throw new Error(`known codes must be integers: ${codes.join(', ')}`);
-  const value = (code: number) => sql.raw(String(code));
   if (codes.length === 0) return [sql`${column} is not null`, sql`${column} is null`];
-  const ranges = [sql`${column} < ${value(codes[0]!)}`];
+  const ranges = [sql`${column} < ${codeLiteral(codes[0]!)}`];
   codes.forEach((code, i) => {
     const next = codes[i + 1];
-    if (next === undefined) ranges.push(sql`${column} > ${value(code)}`);
-    else if (next > code + 1) ranges.push(sql`${column} > ${value(code)} and ${column} < ${value(next)}`);
+    if (next === undefined) ranges.push(sql`${column} > ${codeLiteral(code)}`);
+    else if (next > code + 1) ranges.push(sql`${column} > ${codeLiteral(code)} and ${column} < ${codeLiteral(next)}`);
   });
   ranges.push(sql`${column} is null`);
   return ranges;

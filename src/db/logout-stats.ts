@@ -1,6 +1,6 @@
 import { sql, type Column, type SQL } from 'drizzle-orm';
 import type { Queryable } from './client.js';
-import { rangesOutside } from './code-selection.js';
+import { codeLiteral, rangesOutside } from './code-selection.js';
 import { logoutConditions, type LogoutCriteria } from './logout-history.js';
 import { executedRows } from './sql-fragments.js';
 import { roomEvents } from './schema.js';
@@ -115,7 +115,7 @@ async function aggregateByCode(tx: Queryable, criteria: LogoutCriteria, grouping
     sql` union all `,
   );
   const knownCodes = sql`
-    select codes.code as "key", stats.* from (values ${sql.join(grouping.knownCodes.map((code) => sql`(${sql.raw(String(code))})`), sql`, `)}) codes(code),
+    select codes.code as "key", stats.* from (values ${sql.join(grouping.knownCodes.map((code) => sql`(${codeLiteral(code)})`), sql`, `)}) codes(code),
     lateral (select ${selectStatistics(statistics)} from ${roomEvents} where ${where} and ${column} = codes.code) stats
     where stats."count" > 0
     union all`;
