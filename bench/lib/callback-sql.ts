@@ -159,8 +159,8 @@ function naiveWrites(lines: string[], name: 'login' | 'logout'): string[] {
     if (!line) throw new Error(`the captured ${name} SQL has no ${what}: update naiveWrites in bench/lib/callback-sql.ts`);
     return line;
   };
-  const lock = find(/^select .* from "rooms" (where .*) order by .* for update \\gset/, 'room lock');
-  const roomWhere = /from "rooms" (where .*) order by/.exec(lock)![1]!;
+  const roomLock = /^select .* from "rooms" (where .*) order by .* for update \\gset/;
+  const [, roomWhere] = roomLock.exec(find(roomLock, 'room lock'))!;
   const count = name === 'login' ? 'member_count + 1' : 'greatest(member_count - 1, 0)';
   return [
     `update "rooms" set version = version + 1, member_count = ${count}, updated_at = now() ${roomWhere} returning id, version as version1, member_count as count1 \\gset`,
