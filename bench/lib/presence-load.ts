@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loginEvent, logoutEvent, signed, type Fields } from '../../test/support/zego.js';
+import { postJson } from './json-post.js';
 import { BENCH_SECRET } from './service.js';
 
 /**
@@ -21,6 +22,8 @@ export interface PresenceLoadOptions {
 export interface PresenceLoad {
   /** Send time of each change, by `${roomId}|${userAccount}|${JOINED or LEFT}`. */
   sentAt: Map<string, number>;
+  /** When each change's callback was answered (committed), by the same keys and clock. */
+  answeredAt: Map<string, number>;
   callbacks: number;
   /** Callbacks per second actually sent, first to last. */
   achievedPerSecond: number;
@@ -37,17 +40,18 @@ export async function sendPresenceLoad(baseUrl: string, options: PresenceLoadOpt
   const total = Math.round(options.perSecond * options.seconds);
   const interval = 1000 / options.perSecond;
   const sentAt = new Map<string, number>();
+  const answeredAt = new Map<string, number>();
   const logins = new Map<string, { session: string; loginAt: number; answered: Promise<void> }>();
   const inflight: Promise<void>[] = [];
   const failures: string[] = [];
   let maxScheduleLagMs = 0;
 
   const post = async (key: string, fields: Fields) => {
-    const body = JSON.stringify(signed(fields, { secret: BENCH_SECRET, nonce: randomBytes(8).toString('hex') }));
+    const body = signed(fields, { secret: BENCH_SECRET, nonce: randomBytes(8).toString('hex') });
     sentAt.set(key, now());
-    const response = await fetch(`${baseUrl}/callbacks/zego`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    const text = await response.text();
-    if (response.status !== 200 || !text.includes('"applied"')) failures.push(`${key}: ${response.status} ${text}`);
+    const answer = await postJson(`${baseUrl}/callbacks/zego`, body);
+    answeredAt.set(key, now());
+    if (answer.status !== 200 || (answer.body as { status?: unknown }).status !== 'applied') failures.push(`${key}: ${answer.status} ${JSON.stringify(answer.body)}`);
   };
 
   const send = async (i: number) => {
@@ -79,5 +83,5 @@ export async function sendPresenceLoad(baseUrl: string, options: PresenceLoadOpt
   if (failures.length > 0) throw new Error(`${failures.length} callbacks were not answered 200 applied, e.g.\n${failures.slice(0, 5).join('\n')}`);
   const times = [...sentAt.values()];
   const span = (Math.max(...times) - Math.min(...times)) / 1000;
-  return { sentAt, callbacks: total, achievedPerSecond: span > 0 ? (total - 1) / span : total, maxScheduleLagMs };
+  return { sentAt, answeredAt, callbacks: total, achievedPerSecond: span > 0 ? (total - 1) / span : total, maxScheduleLagMs };
 }

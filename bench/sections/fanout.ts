@@ -25,6 +25,9 @@ interface FanoutRun {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Callback sent → its answer received: the commit, before any fan-out; a delivery cannot be earlier. */
+  answerP50Ms: number;
+  answerP99Ms: number;
   /** The service's CPU time over the load's wall time, in cores: near 1, its one event loop is saturated. */
   serviceCores: number;
 }
@@ -63,7 +66,7 @@ export async function fanout(context: BenchContext): Promise<SectionResult> {
         if (result.delivered === 0) throw new Error('fanout: no subscriber received any change');
         runs.push(result);
         context.log(
-          `fanout ${perSecond}/s run ${run + 1}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms; ` +
+          `fanout ${perSecond}/s run ${run + 1}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms (answered p50 ${result.answerP50Ms.toFixed(1)}, p99 ${result.answerP99Ms.toFixed(1)} ms); ` +
             `${result.delivered}/${result.expected} delivered, ${result.lost} lost, ${result.duplicates + result.unexpected} extra; ` +
             `${result.achievedPerSecond.toFixed(0)} callbacks/s; service CPU ${(result.serviceCores * 100).toFixed(0)}% of a core`,
         );
@@ -86,6 +89,9 @@ export async function fanout(context: BenchContext): Promise<SectionResult> {
             `over every (subscriber, change) pair: ${delivered} per run; send and receive stamped with performance.timeOrigin + now() in different processes; ` +
               `service CPU during the load ${runs.map((r) => `${(r.serviceCores * 100).toFixed(0)}%`).join(' / ')} of one core (Node runs it on one event loop: near 100% it is saturated and latency is queueing)`),
           figure(`callback sent → event received ${at}, max`, 'ms', runs.map((r) => r.maxMs)),
+          figure(`callback sent → answered (committed) ${at}, p50`, 'ms', runs.map((r) => r.answerP50Ms)),
+          figure(`callback sent → answered (committed) ${at}, p99`, 'ms', runs.map((r) => r.answerP99Ms), undefined,
+            'the same callbacks, timed to their 200 answer: the commit, which every delivery of the change waits for'),
           figure(`events lost ${at}`, 'lost', runs.map((r) => r.lost), { kind: 'atMost', value: 0, against: 'target' },
             `expected = changes applied × ${PER_ROOM} subscribers of the room; counted ${GRACE_MS / 1000} s after the last answer at the latest`),
           figure(`events duplicated or unexpected ${at}`, 'lost', runs.map((r) => r.duplicates + r.unexpected), { kind: 'atMost', value: 0, against: 'target' }),
@@ -141,6 +147,7 @@ function analyse(load: PresenceLoad, deliveries: Delivery[], roomOf: readonly st
     seen.add(pair);
     latencies.push(at - sentAt);
   }
+  const answers = [...load.answeredAt].map(([key, at]) => at - load.sentAt.get(key)!);
   const perRoom = roomOf.length / new Set(roomOf).size;
   const expected = load.sentAt.size * perRoom;
   return {
@@ -155,5 +162,7 @@ function analyse(load: PresenceLoad, deliveries: Delivery[], roomOf: readonly st
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     maxMs: latencies.length === 0 ? Number.NaN : latencies.reduce((a, b) => Math.max(a, b)),
+    answerP50Ms: percentile(answers, 50),
+    answerP99Ms: percentile(answers, 99),
   };
 }
