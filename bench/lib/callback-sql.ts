@@ -114,7 +114,7 @@ export async function capturePgbenchScripts(serverUrl: string, rooms: number): P
           const count = name === 'login' ? ':member_count + 1' : 'greatest(:member_count - 1, 0)';
           return `${text} \\gset\n\\set version1 :version + 1\n\\set count1 ${count}`;
         }
-        if (/^insert into "room_events" .* returning/.test(text)) return `${text} \\gset e_`;
+        if (/^select nextval\(pg_get_serial_sequence\('room_events', 'id'\)\)/.test(text)) return `${text} \\gset e_`;
         return `${text};`;
       });
       const missing = [...new Set(variables.values())].filter((v) => !used.has(v));
@@ -164,8 +164,9 @@ function naiveWrites(lines: string[], name: 'login' | 'logout'): string[] {
   const count = name === 'login' ? 'member_count + 1' : 'greatest(member_count - 1, 0)';
   return [
     `update "rooms" set version = version + 1, member_count = ${count}, updated_at = now() ${roomWhere} returning id, version as version1, member_count as count1 \\gset`,
-    find(/^insert into "room_events" /, 'event insert'),
+    // No id is reserved beforehand here: the event takes the next one, the change points at it.
+    find(/^insert into "room_events" /, 'event insert').replace(':e_id', "nextval(pg_get_serial_sequence('room_events', 'id'))"),
     find(/^insert into "room_members" /, 'member upsert'),
-    find(/^insert into "presence_changes" /, 'presence change insert'),
+    find(/^insert into "presence_changes" /, 'presence change insert').replace(':e_id', "currval(pg_get_serial_sequence('room_events', 'id'))"),
   ];
 }

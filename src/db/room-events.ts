@@ -1,6 +1,6 @@
 import { and, desc, eq, lte, sql } from 'drizzle-orm';
 import type { Queryable } from './client.js';
-import { tuples } from './sql-fragments.js';
+import { executedRows, tuples } from './sql-fragments.js';
 import { otherCallbacks, roomEvents } from './schema.js';
 
 /** Storage of the append-only callback log. */
@@ -27,15 +27,27 @@ export async function findStoredEvents(
     );
 }
 
-/** Appends events to the log, in order; returns their ids in the same order. */
-export async function insertRoomEvents(tx: Queryable, events: NewRoomEvent[]): Promise<number[]> {
-  if (events.length === 0) return [];
-  const rows = await tx
+/**
+ * Takes `count` ids from the event log's identity sequence, in ascending order. Asked for with
+ * the batch's other reads, they let the events and the presence changes that point at them be
+ * written in the same round trip, rather than the changes waiting for the events' RETURNING.
+ * Ids reserved for events that turn out to be duplicates stay unused, like a rolled-back insert's.
+ */
+export async function reserveEventIds(tx: Queryable, count: number): Promise<number[]> {
+  if (count === 0) return [];
+  const result = await tx.execute(sql`select nextval(pg_get_serial_sequence('room_events', 'id'))::text as id from generate_series(1, ${count}::integer)`);
+  return executedRows<{ id: string }>(result)
+    .map((row) => Number(row.id))
+    .sort((a, b) => a - b);
+}
+
+/** Appends events to the log under ids from `reserveEventIds`. */
+export async function insertRoomEvents(tx: Queryable, events: (NewRoomEvent & { id: number })[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx
     .insert(roomEvents)
-    .values(events.map(({ payloadJson, ...columns }) => ({ ...columns, payload: jsonbFromText(payloadJson) })))
-    .returning({ id: roomEvents.id, appId: roomEvents.appId, roomId: roomEvents.roomId, dedupKey: roomEvents.dedupKey });
-  const ids = new Map(rows.map((r) => [`${r.appId}\u0000${r.roomId}\u0000${r.dedupKey}`, r.id]));
-  return events.map((e) => ids.get(`${e.appId}\u0000${e.roomId}\u0000${e.dedupKey}`)!);
+    .overridingSystemValue()
+    .values(events.map(({ payloadJson, ...columns }) => ({ ...columns, payload: jsonbFromText(payloadJson) })));
 }
 
 export interface StoredLogin {

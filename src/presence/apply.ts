@@ -1,5 +1,5 @@
 import type { Database, Transaction } from '../db/client.js';
-import { findLoginBefore, findStoredEvents, insertRoomEvents, type NewRoomEvent } from '../db/room-events.js';
+import { findLoginBefore, findStoredEvents, insertRoomEvents, reserveEventIds, type NewRoomEvent } from '../db/room-events.js';
 import {
   appendPresenceChanges,
   clearMembers,
@@ -66,9 +66,9 @@ export type ApplyOutcome = { status: 'duplicate' } | AppliedEvent;
 export async function applyRoomEvents(db: Database, events: RoomEvent[]): Promise<ApplyOutcome[]> {
   if (events.length === 0) return [];
   return db.transaction(async (tx) => {
-    const state = await loadState(tx, events);
+    const { state, reservedIds } = await loadState(tx, events);
     const plan = planBatch(state, events);
-    const eventIds = await writePlan(tx, plan);
+    const eventIds = await writePlan(tx, plan, reservedIds);
     const roomOf = new Map([...state.rooms.values()].map((r) => [r.pk, r]));
     const idOf = new Map(plan.applied.map((planned, i) => [planned, eventIds[i]!]));
     return plan.outcomes.map((outcome): ApplyOutcome => {
@@ -89,7 +89,8 @@ export async function applyRoomEvents(db: Database, events: RoomEvent[]): Promis
   });
 }
 
-async function loadState(tx: Transaction, events: RoomEvent[]): Promise<LoadedState> {
+/** The batch's state, and an event id for each of its events (duplicates leave theirs unused). */
+async function loadState(tx: Transaction, events: RoomEvent[]): Promise<{ state: LoadedState; reservedIds: number[] }> {
   const roomRows = await lockRooms(tx, events);
   const rooms = new Map(roomRows.map((row) => [roomKey(row.appId, row.roomId), toRoomRecord(row)]));
   const pkOf = (event: RoomEvent) => rooms.get(roomKey(event.appId, event.roomId))!.pk;
@@ -110,10 +111,11 @@ async function loadState(tx: Transaction, events: RoomEvent[]): Promise<LoadedSt
   // The reads depend only on the locked rooms, so they go out together: one round trip, not one
   // each. Round trips, not rows, are what a batch costs (BENCHMARKS.md, ingest).
   const legacyLogouts = events.filter((e): e is Extract<RoomEvent, { type: 'room_logout' }> => e.type === 'room_logout' && e.loginAt === null);
-  const [lifecycleRows, memberRows, stored, legacyPairs] = await Promise.all([
+  const [lifecycleRows, memberRows, stored, reservedIds, legacyPairs] = await Promise.all([
     findLifecycles(tx, [...lifecycleKeys.values()]),
     findMembers(tx, [...memberKeys.values()]),
     findStoredEvents(tx, events.map((e) => ({ appId: e.appId, roomId: e.roomId, dedupKey: dedupKey(e) }))),
+    reserveEventIds(tx, events.length),
     Promise.all(
       legacyLogouts.map((event) =>
         findLoginBefore(tx, { ...event, sessionId: event.sessionId === NO_SESSION ? null : event.sessionId, before: new Date(event.logoutAt) }),
@@ -127,20 +129,19 @@ async function loadState(tx: Transaction, events: RoomEvent[]): Promise<LoadedSt
     if (login) legacyLogins.set(event, { sessionId: login.sessionId, loginAt: login.loginAt.getTime(), roleCode: login.roleCode });
   });
 
-  return {
+  const state: LoadedState = {
     rooms,
     lifecycles: new Map(lifecycleRows.map((row) => [lifecycleKey(row.roomPk, row.roomSeq), toLifecycleRecord(row)])),
     members: new Map(memberRows.map((row) => [memberKey(row.roomPk, row.userAccount), toMemberRecord(row)])),
     storedEvents: new Set(stored.map((s) => storedEventKey(rooms.get(roomKey(s.appId, s.roomId))!.pk, s.dedupKey))),
     legacyLogins,
   };
+  return { state, reservedIds };
 }
 
-/** Writes the plan; returns the ids of the stored events, in the plan's order. */
-async function writePlan(tx: Transaction, plan: BatchPlan): Promise<number[]> {
-  // Statements on different tables go out together. Emptying closed rooms must precede saving
-  // the members of their new lifecycles (same table), and the presence changes need the events'
-  // ids, so those wait.
+/** Writes the plan under the reserved ids; returns the ids of the stored events, in the plan's order. */
+async function writePlan(tx: Transaction, plan: BatchPlan, reservedIds: number[]): Promise<number[]> {
+  const eventIds = plan.applied.map((_, i) => reservedIds[i]!);
   const members = plan.members.map((m) => ({
     roomPk: m.roomPk,
     userAccount: m.userAccount,
@@ -150,30 +151,31 @@ async function writePlan(tx: Transaction, plan: BatchPlan): Promise<number[]> {
     loginAt: toDate(m.session.loginAt),
     logoutAt: toDate(m.session.logoutAt),
   }));
-  const [eventIds] = await Promise.all([
-    insertRoomEvents(tx, plan.applied.map(toEventRow)),
+  const changes = plan.applied.flatMap((planned, i) =>
+    planned.changes.map((change) => ({
+      roomPk: planned.roomPk,
+      version: change.version,
+      kind: change.kind,
+      roomSeq: change.roomSeq,
+      memberCount: change.memberCount,
+      userAccount: change.member?.userAccount ?? null,
+      nickname: change.member?.nickname ?? null,
+      sessionId: change.member?.sessionId ?? null,
+      roleCode: change.member?.roleCode ?? null,
+      loginAt: toDate(change.member?.loginAt ?? null),
+      eventId: eventIds[i]!,
+    })),
+  );
+  // The writes go out together, one round trip for all, and PostgreSQL runs them in the order
+  // issued: the events before the presence changes that reference them. Only saving the members
+  // of a new lifecycle waits, for its closed room to be emptied first (same table).
+  await Promise.all([
+    insertRoomEvents(tx, plan.applied.map((planned, i) => ({ ...toEventRow(planned), id: eventIds[i]! }))),
+    appendPresenceChanges(tx, changes),
     saveLifecycles(tx, plan.lifecycles.map((l) => toLifecycleRow(l.roomPk, l))),
     saveRoomStates(tx, plan.rooms.map((r) => ({ id: r.pk, currentSeq: r.currentSeq, version: r.version, memberCount: r.memberCount }))),
     clearMembers(tx, plan.clearedRooms).then(() => saveMembers(tx, members)),
   ]);
-  await appendPresenceChanges(
-    tx,
-    plan.applied.flatMap((planned, i) =>
-      planned.changes.map((change) => ({
-        roomPk: planned.roomPk,
-        version: change.version,
-        kind: change.kind,
-        roomSeq: change.roomSeq,
-        memberCount: change.memberCount,
-        userAccount: change.member?.userAccount ?? null,
-        nickname: change.member?.nickname ?? null,
-        sessionId: change.member?.sessionId ?? null,
-        roleCode: change.member?.roleCode ?? null,
-        loginAt: toDate(change.member?.loginAt ?? null),
-        eventId: eventIds[i]!,
-      })),
-    ),
-  );
   return eventIds;
 }
 
