@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { LogoutRecord } from '../src/db/logout-history.js';
+import { loadPresenceVersions } from '../src/db/presence-log.js';
 import { databaseTargets } from './support/databases.js';
 import { tableCounts } from './support/rows.js';
 import { serviceFixture } from './support/service.js';
@@ -39,6 +40,27 @@ describe.each(databaseTargets())('live feeds fed through the database ($name)', 
     for (let i = 0; i < 3; i++) versions.push((await changes.next()).value.version);
     expect(versions).toEqual([2, 3, 4]);
     await changes.return?.();
+  });
+
+  it('reads the newest versions of many rooms at once for the catch-up sweep, leaving out rooms never seen', async () => {
+    const db = fixture.service.database.db;
+    const keys = Array.from({ length: 600 }, (_, i) => ({ appId: '81', roomId: `sweep-${i}` }));
+    for (const [i, roomId] of ['sweep-3', 'sweep-597'].entries()) {
+      for (let turn = 0; turn <= i; turn++) {
+        await postCallback(fixture.service.url, signed(loginEvent({ appId: '81', roomId, user: `u${turn}`, session: String(10 + turn), at: 1000 + turn, updateSeq: turn + 1 })));
+      }
+    }
+    // Same room id under another app, and a room id with characters JSON must escape.
+    await postCallback(fixture.service.url, signed(loginEvent({ appId: '82', roomId: 'sweep-5', user: 'z', session: '99', at: 1000, updateSeq: 1 })));
+    await postCallback(fixture.service.url, signed(loginEvent({ appId: '81', roomId: 'sweep "q" \\ é', user: 'q', session: '98', at: 1000, updateSeq: 1 })));
+    keys.push({ appId: '81', roomId: 'sweep "q" \\ é' });
+    const versions = await loadPresenceVersions(db, keys);
+    expect(versions.sort((a, b) => (a.roomId < b.roomId ? -1 : 1))).toEqual([
+      { appId: '81', roomId: 'sweep "q" \\ é', version: 1 },
+      { appId: '81', roomId: 'sweep-3', version: 1 },
+      { appId: '81', roomId: 'sweep-597', version: 2 },
+    ]);
+    expect(await loadPresenceVersions(db, [])).toEqual([]);
   });
 
   it('hands new logouts to logout followers, filtered', async () => {
