@@ -2,6 +2,7 @@ import { and, asc, count, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle
 import type { Database, Queryable } from './client.js';
 import { codeIn, type CodeSelection } from './code-selection.js';
 import { roomLifecycles, roomMembers, rooms } from './schema.js';
+import { roomKeyIn } from './sql-fragments.js';
 
 /** Reading rooms and who is in them, for the API. */
 
@@ -82,13 +83,7 @@ function toRoomView(row: RoomViewRow): RoomView {
 /** The rooms with these keys, one statement for all of them; rooms never seen are simply absent. */
 export async function findRoomsByKey(db: Queryable, keys: readonly RoomKey[]): Promise<RoomView[]> {
   if (keys.length === 0) return [];
-  // The keys travel as one JSON parameter, so the statement's text is the same for any number
-  // of rooms: PostgreSQL plans it once per connection, where a list of 50 pairs cost more to plan
-  // than to run (a page of logouts from many rooms, BENCHMARKS.md, history).
-  const wanted = JSON.stringify(keys.map((key) => ({ app_id: key.appId, room_id: key.roomId })));
-  const rows = await selectRoomViews(db).where(
-    sql`(${rooms.appId}, ${rooms.roomId}) in (select k.app_id, k.room_id from json_to_recordset(${wanted}::text::json) as k(app_id text, room_id text))`,
-  );
+  const rows = await selectRoomViews(db).where(roomKeyIn(rooms.appId, rooms.roomId, keys));
   return rows.map(toRoomView);
 }
 
