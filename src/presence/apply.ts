@@ -141,7 +141,7 @@ async function loadState(tx: Transaction, events: RoomEvent[]): Promise<{ state:
 
 /** Writes the plan under the reserved ids; returns the ids of the stored events, in the plan's order. */
 async function writePlan(tx: Transaction, plan: BatchPlan, reservedIds: number[]): Promise<number[]> {
-  const eventIds = plan.applied.map((_, i) => reservedIds[i]!);
+  const eventIds = reservedIds.slice(0, plan.applied.length);
   const members = plan.members.map((m) => ({
     roomPk: m.roomPk,
     userAccount: m.userAccount,
