@@ -1,8 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roomEvents, rooms } from '../src/db/schema.js';
+import { applyRoomEvents } from '../src/presence/apply.js';
 import { databaseTargets, type TestDatabase } from './support/databases.js';
 import { queryRows } from './support/rows.js';
+import { loginEvent, logoutEvent, toRoomEvent } from './support/zego.js';
 
 const postgresTarget = databaseTargets().find((t) => t.name === 'postgres');
 
@@ -35,5 +37,31 @@ describe.skipIf(!postgresTarget)('statements on PostgreSQL', () => {
     expect(statements.filter((s) => /from "rooms" where "rooms"."app_id" = \$1/.test(s))).toHaveLength(1);
     expect(statements.filter((s) => /from "room_events" where "room_events"."app_id" = \$1/.test(s))).toHaveLength(1);
     expect(statements.filter((s) => /from "room_events" where "room_events"."room_id" = \$1/.test(s))).toHaveLength(1);
+  });
+
+  it('write batches of any size with the same statements, so each is prepared once', async () => {
+    const { db } = database.handle;
+    const at = Date.parse('2026-11-01T10:00:00Z');
+    const login = (roomId: string, user: string, offset: number) =>
+      toRoomEvent(loginEvent({ appId: '31', roomId, user, session: String(100 + offset), at: at + offset, updateSeq: 1 }));
+    const logout = (roomId: string, user: string, offset: number) =>
+      toRoomEvent(logoutEvent({ appId: '31', roomId, user, session: String(100 + offset), loginAt: at + offset, at: at + offset + 500, updateSeq: 2, reason: 0 }));
+    const sizes = [1, 3, 7];
+    for (const [b, size] of sizes.entries()) {
+      const room = `batch-${b}`;
+      const users = Array.from({ length: size }, (_, i) => `user-${i}`);
+      const logins = await Promise.all(users.map((user, i) => login(room, user, i)));
+      const logouts = await Promise.all(users.map((user, i) => logout(room, user, i)));
+      const outcomes = await applyRoomEvents(db, [...logins, ...logouts]);
+      expect(outcomes.map((o) => o.status)).toEqual(Array(2 * size).fill('applied'));
+    }
+
+    const statements = await preparedStatements();
+    const stored = await queryRows(db, sql`select count(*)::int as n from room_events where app_id = '31'`);
+    expect(stored[0]!.n).toBe(2 * sizes.reduce((a, b) => a + b, 0));
+    // One statement per table written, whatever the number of rows each batch wrote to it.
+    for (const table of ['room_events', 'presence_changes', 'room_members', 'room_lifecycles']) {
+      expect(statements.filter((s) => s.startsWith(`insert into "${table}"`)), table).toHaveLength(1);
+    }
   });
 });

@@ -96,19 +96,19 @@ export async function capturePgbenchScripts(serverUrl: string, rooms: number): P
         [eventId, ':e_id'],
       ]);
       const used = new Set<string>();
+      const bind = (value: unknown, constant: string): string => {
+        if (value === null) return 'NULL';
+        const variable = variables.get(value);
+        if (variable) {
+          used.add(variable);
+          return variable;
+        }
+        if (typeof value === 'string' && rowsOfJson(value)) return jsonExpression(value, constant, variables, used, constants);
+        constants[constant] = value instanceof Date ? value.toISOString() : String(value);
+        return `:${constant}`;
+      };
       const lines = captured.map(({ sql, params }, i) => {
-        const text = sql.replace(/\s+/g, ' ').trim().replace(/\$(\d+)/g, (_, n: string) => {
-          const value = params[Number(n) - 1];
-          if (value === null) return 'NULL';
-          const variable = variables.get(value);
-          if (variable) {
-            used.add(variable);
-            return variable;
-          }
-          const constant = `${name}_${i}_${n}`;
-          constants[constant] = value instanceof Date ? value.toISOString() : String(value);
-          return `:${constant}`;
-        });
+        const text = sql.replace(/\s+/g, ' ').trim().replace(/\$(\d+)/g, (_, n: string) => bind(params[Number(n) - 1], `${name}_${i}_${n}`));
         // The room row and the new event id feed the statements after them, as in the service.
         if (/^select .* from "rooms" .* for update$/.test(text)) {
           const count = name === 'login' ? ':member_count + 1' : 'greatest(:member_count - 1, 0)';
@@ -119,7 +119,7 @@ export async function capturePgbenchScripts(serverUrl: string, rooms: number): P
       });
       const missing = [...new Set(variables.values())].filter((v) => !used.has(v));
       if (missing.length > 0) throw new Error(`the captured ${name} SQL never used ${missing.join(', ')}: update bench/lib/callback-sql.ts to the write path`);
-      const naive = naiveWrites(lines, name);
+      const naive = naiveWrites(lines, captured, name, (value, constant) => bind(value, `naive_${name}_${constant}`));
       return {
         text: [...prelude(1), 'BEGIN;', ...lines, 'COMMIT;', ''].join('\n'),
         naive: [...prelude(1), 'BEGIN;', ...naive, 'COMMIT;', ''].join('\n'),
@@ -150,10 +150,11 @@ export async function capturePgbenchScripts(serverUrl: string, rooms: number): P
 /**
  * The captured script cut down to the naive transaction: the room's row is locked, read and
  * bumped by one UPDATE ... RETURNING (instead of SELECT ... FOR UPDATE and a later UPDATE), then
- * the event, the member and the presence change are inserted as the service inserts them. The
- * lifecycle, the member and duplicate reads and the lifecycle upsert are left out.
+ * the event, the member and the presence change are inserted with plain VALUES, one parameter per
+ * column, as a hand-written transaction would. The lifecycle, the member and duplicate reads and
+ * the lifecycle upsert are left out.
  */
-function naiveWrites(lines: string[], name: 'login' | 'logout'): string[] {
+function naiveWrites(lines: string[], captured: Captured[], name: 'login' | 'logout', bind: (value: unknown, constant: string) => string): string[] {
   const find = (pattern: RegExp, what: string): string => {
     const line = lines.find((l) => pattern.test(l));
     if (!line) throw new Error(`the captured ${name} SQL has no ${what}: update naiveWrites in bench/lib/callback-sql.ts`);
@@ -162,11 +163,67 @@ function naiveWrites(lines: string[], name: 'login' | 'logout'): string[] {
   const roomLock = /^select .* from "rooms" (where .*) order by .* for update \\gset/;
   const [, roomWhere] = roomLock.exec(find(roomLock, 'room lock'))!;
   const count = name === 'login' ? 'member_count + 1' : 'greatest(member_count - 1, 0)';
+  // The service's insert of `table`, written as INSERT ... VALUES from the one row it sent.
+  const insertValues = (table: string, replace: Record<string, string> = {}): string => {
+    const statement = captured.find((c) => c.sql.startsWith(`insert into "${table}" `));
+    const row = statement && statement.params.map((p) => (typeof p === 'string' ? rowsOfJson(p) : undefined)).find((rows) => rows?.length === 1)?.[0];
+    if (!statement || !row) throw new Error(`the captured ${name} SQL has no one-row insert into ${table}: update naiveWrites in bench/lib/callback-sql.ts`);
+    const columns = Object.keys(row);
+    const values = columns.map((column) => replace[column] ?? bind(row[column], `${table}_${column}`));
+    const conflict = / (on conflict .*)$/.exec(statement.sql.replace(/\s+/g, ' ').trim())?.[1] ?? '';
+    const overriding = 'id' in replace ? ' overriding system value' : '';
+    return `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')})${overriding} values (${values.join(', ')}) ${conflict}`.trim() + ';';
+  };
   return [
     `update "rooms" set version = version + 1, member_count = ${count}, updated_at = now() ${roomWhere} returning id, version as version1, member_count as count1 \\gset`,
     // No id is reserved beforehand here: the event takes the next one, the change points at it.
-    find(/^insert into "room_events" /, 'event insert').replace(':e_id', "nextval(pg_get_serial_sequence('room_events', 'id'))"),
-    find(/^insert into "room_members" /, 'member upsert'),
-    find(/^insert into "presence_changes" /, 'presence change insert').replace(':e_id', "currval(pg_get_serial_sequence('room_events', 'id'))"),
+    insertValues('room_events', { id: "nextval(pg_get_serial_sequence('room_events', 'id'))" }),
+    insertValues('room_members'),
+    insertValues('presence_changes', { event_id: "currval(pg_get_serial_sequence('room_events', 'id'))" }),
   ];
+}
+
+/** The rows of a JSON rows parameter (sql-fragments.ts insertRows), or undefined for any other text. */
+function rowsOfJson(text: string): Record<string, unknown>[] | undefined {
+  if (!text.startsWith('[{')) return undefined;
+  try {
+    const rows: unknown = JSON.parse(text);
+    return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A JSON rows parameter as a pgbench expression: its text cut around the values that vary per
+ * transaction, the pieces passed as constants (pgbench would take any `:word` inside a literal,
+ * such as a time's minutes, for a variable) and joined with the variables by `||`. PostgreSQL
+ * then receives the same JSON text the service sends, built per transaction.
+ */
+function jsonExpression(json: string, constant: string, variables: Map<unknown, string>, used: Set<string>, constants: Record<string, string>): string {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const byToken = new Map([...variables].map(([value, variable]) => [JSON.stringify(value), variable]));
+  // A whole JSON value, not part of a longer one: after `:`, `,` or `[` and before `,`, `}` or `]`.
+  const token = new RegExp(`(?<=[:,\\[])(${[...byToken.keys()].map(escape).join('|')})(?=[,}\\]])`, 'g');
+  const parts: string[] = [];
+  let pieces = 0;
+  let last = 0;
+  const literal = (text: string) => {
+    if (text === '') return;
+    const name = `${constant}_${pieces++}`;
+    constants[name] = text;
+    parts.push(parts.length === 0 ? `:${name}::text` : `:${name}`);
+  };
+  for (const match of json.matchAll(token)) {
+    const text = match[1]!;
+    // A string keeps its quotes in the literal pieces around the variable.
+    const quote = text.startsWith('"') ? 1 : 0;
+    literal(json.slice(last, match.index + quote));
+    const variable = byToken.get(text)!;
+    used.add(variable);
+    parts.push(parts.length === 0 ? `${variable}::text` : variable);
+    last = match.index + text.length - quote;
+  }
+  literal(json.slice(last));
+  return `(${parts.join(' || ')})`;
 }

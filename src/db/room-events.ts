@@ -1,6 +1,6 @@
 import { and, desc, eq, lte, sql } from 'drizzle-orm';
 import type { Queryable } from './client.js';
-import { executedRows, tuples } from './sql-fragments.js';
+import { executedRows, insertRows, tuples } from './sql-fragments.js';
 import { otherCallbacks, roomEvents } from './schema.js';
 
 /** Storage of the append-only callback log. */
@@ -44,10 +44,7 @@ export async function reserveEventIds(tx: Queryable, count: number): Promise<num
 /** Appends events to the log under ids from `reserveEventIds`. */
 export async function insertRoomEvents(tx: Queryable, events: (NewRoomEvent & { id: number })[]): Promise<void> {
   if (events.length === 0) return;
-  await tx
-    .insert(roomEvents)
-    .overridingSystemValue()
-    .values(events.map(({ payloadJson, ...columns }) => ({ ...columns, payload: jsonbFromText(payloadJson) })));
+  await tx.execute(insertRows(roomEvents, events.map(({ payloadJson, ...columns }) => ({ ...columns, payload: payloadJson })), { overridingSystemValue: true }));
 }
 
 export interface StoredLogin {

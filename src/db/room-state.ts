@@ -1,7 +1,7 @@
 import { asc, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from './client.js';
 import { presenceChanges, roomLifecycles, roomMembers, rooms } from './schema.js';
-import { tuples } from './sql-fragments.js';
+import { insertRows, tuples } from './sql-fragments.js';
 
 /** Storage of rooms' current state: the room rows, their lifecycles and members, read and written in batches. */
 
@@ -54,13 +54,9 @@ export async function findMembers(tx: Queryable, keys: { roomPk: number; userAcc
 
 export async function saveLifecycles(tx: Queryable, rows: LifecycleRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await tx
-    .insert(roomLifecycles)
-    .values(rows)
-    .onConflictDoUpdate({
-      target: [roomLifecycles.roomPk, roomLifecycles.roomSeq],
-      set: excluded(roomLifecycles, ['roomName', 'createdAt', 'createdBy', 'closedAt', 'closeReason', 'supersededAt', 'firstEventAt', 'lastEventAt', 'maxUpdateSeq']),
-    });
+  await tx.execute(sql`${insertRows(roomLifecycles, rows)} on conflict (room_pk, room_seq) do update set ${takeExcluded(roomLifecycles, [
+    'roomName', 'createdAt', 'createdBy', 'closedAt', 'closeReason', 'supersededAt', 'firstEventAt', 'lastEventAt', 'maxUpdateSeq',
+  ])}`);
 }
 
 /** Empties rooms whose lifecycle ended: neither their members nor their tombstones matter any more. */
@@ -70,13 +66,9 @@ export async function clearMembers(tx: Queryable, roomPks: number[]): Promise<vo
 
 export async function saveMembers(tx: Queryable, rows: NewMemberRow[]): Promise<void> {
   if (rows.length === 0) return;
-  await tx
-    .insert(roomMembers)
-    .values(rows)
-    .onConflictDoUpdate({
-      target: [roomMembers.roomPk, roomMembers.userAccount],
-      set: excluded(roomMembers, ['nickname', 'sessionId', 'roleCode', 'loginAt', 'logoutAt']),
-    });
+  await tx.execute(
+    sql`${insertRows(roomMembers, rows)} on conflict (room_pk, user_account) do update set ${takeExcluded(roomMembers, ['nickname', 'sessionId', 'roleCode', 'loginAt', 'logoutAt'])}`,
+  );
 }
 
 export async function saveRoomStates(tx: Queryable, states: Pick<RoomRow, 'id' | 'currentSeq' | 'version' | 'memberCount'>[]): Promise<void> {
@@ -89,10 +81,11 @@ export async function saveRoomStates(tx: Queryable, states: Pick<RoomRow, 'id' |
 }
 
 export async function appendPresenceChanges(tx: Queryable, changes: NewPresenceChange[]): Promise<void> {
-  if (changes.length > 0) await tx.insert(presenceChanges).values(changes);
+  if (changes.length > 0) await tx.execute(insertRows(presenceChanges, changes));
 }
 
-/** `SET column = excluded.column` for an upsert that takes the new row's values. */
-function excluded<T extends object>(table: T, keys: (keyof T & string)[]): Record<string, SQL> {
-  return Object.fromEntries(keys.map((key) => [key, sql.raw(`excluded."${(table[key] as { name: string }).name}"`)]));
+/** `column = excluded.column, …` for an upsert that takes the new row's values. */
+function takeExcluded<T extends object>(table: T, keys: (keyof T & string)[]): SQL {
+  const names = keys.map((key) => (table[key] as { name: string }).name);
+  return sql.join(names.map((name) => sql`${sql.identifier(name)} = excluded.${sql.identifier(name)}`), sql`, `);
 }

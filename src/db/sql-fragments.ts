@@ -1,4 +1,5 @@
-import { sql, type Column, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 
 /** `(a, b), (c, d)`: the right-hand side of a row-value IN, or the rows of a VALUES list. */
 export const tuples = (rows: SQL[][]): SQL => sql.join(rows.map((row) => sql`(${sql.join(row, sql`, `)})`), sql`, `);
@@ -6,14 +7,88 @@ export const tuples = (rows: SQL[][]): SQL => sql.join(rows.map((row) => sql`(${
 /** The rows of `db.execute`, which postgres.js answers as an array and PGlite as `{ rows }`. */
 export const executedRows = <Row>(result: unknown): Row[] => (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Row[];
 
-/**
- * `(app, room) in (…)` for a list of room keys, sent as one JSON parameter: the statement's text
- * is the same for any number of rooms, so PostgreSQL plans it once per connection, where a row
- * list of 50 pairs cost more to plan than to run (BENCHMARKS.md, history) and one of 500 took
- * 117–142 ms to plan against 1.4 ms for this (EXPLAIN ANALYZE over 100,000 rooms). The JSON goes
- * over as text: typed json, the driver would encode it again.
+/*
+ * Lists of rows or keys travel as one JSON text parameter that PostgreSQL unpacks with
+ * json_to_recordset, typed as the columns they are for. The statement's text is then the same
+ * for one row or sixty-four: each connection parses and plans it once and runs it by name after,
+ * and the drivers bind one parameter instead of one per value. Written out as `VALUES` or
+ * `IN ((…), (…))`, every batch size was a statement of its own, planned again on every bind
+ * (BENCHMARKS.md, ingest; a row list of 500 room keys took 117–142 ms to plan against 1.4 ms for
+ * the JSON, EXPLAIN ANALYZE over 100,000 rooms). The JSON goes over as text: typed json, the
+ * driver would encode it again.
+ *
+ * Not for the write path's reads: PostgreSQL guesses 100 rows for the JSON whatever it holds, and a
+ * connection's plan made while a table was small stays a sequential scan as it grows, until the
+ * next ANALYZE (measured under the ingest load: the duplicate check took 5.2 ms a batch instead of
+ * 0.6). Their lists of a few keys stay explicit, each key an index probe in any plan.
  */
-export function roomKeyIn(app: Column, room: Column, keys: readonly { appId: string; roomId: string }[]): SQL {
-  const wanted = JSON.stringify(keys.map((key) => ({ app_id: key.appId, room_id: key.roomId })));
-  return sql`(${app}, ${room}) in (select k.app_id, k.room_id from json_to_recordset(${wanted}::text::json) as k(app_id text, room_id text))`;
+
+interface RecordColumn {
+  name: string;
+  /** The type the recordset declares: the column's own, or text for JSON (parsed by a cast). */
+  recordType: string;
+  /** `::jsonb` after a JSON column's field, nothing otherwise. */
+  cast: string;
+  toJson: (value: unknown) => unknown;
 }
+
+// Worked out once per column: a batch asks for them for every value of every row.
+const recordColumns = new WeakMap<PgColumn, RecordColumn>();
+
+function recordColumn(column: PgColumn): RecordColumn {
+  let known = recordColumns.get(column);
+  if (known === undefined) {
+    const type = column.getSQLType();
+    // A jsonb value arrives as JSON text inside the JSON (its numbers exact), parsed by the cast.
+    const json = /^jsonb?$/.test(type);
+    known = {
+      name: column.name,
+      recordType: json ? 'text' : type,
+      cast: json ? `::${type}` : '',
+      toJson: json ? (value) => value ?? null : (value) => (value === null || value === undefined ? null : column.mapToDriverValue(value)),
+    };
+    recordColumns.set(column, known);
+  }
+  return known;
+}
+
+/** `json_to_recordset(<rows as JSON>) as <alias>("column" type, …)`; `valueAt(row, i)` reads a row's value for `columns[i]`. */
+function recordset<Row>(alias: string, columns: readonly PgColumn[], rows: readonly Row[], valueAt: (row: Row, i: number) => unknown): SQL {
+  const record = columns.map(recordColumn);
+  const objects = rows.map((row) => {
+    const object: Record<string, unknown> = {};
+    for (let i = 0; i < record.length; i += 1) object[record[i]!.name] = record[i]!.toJson(valueAt(row, i));
+    return object;
+  });
+  const definition = record.map((c) => sql`${sql.identifier(c.name)} ${sql.raw(c.recordType)}`);
+  return sql`json_to_recordset(${JSON.stringify(objects)}::text::json) as ${sql.identifier(alias)}(${sql.join(definition, sql`, `)})`;
+}
+
+const fieldsOf = (alias: string, columns: readonly PgColumn[]): SQL =>
+  sql.join(
+    columns.map(recordColumn).map((c) => sql`${sql.identifier(alias)}.${sql.identifier(c.name)}${sql.raw(c.cast)}`),
+    sql`, `,
+  );
+
+/** `(app, room) in (…)` for a list of room keys. */
+export function roomKeyIn(app: PgColumn, room: PgColumn, keys: readonly { appId: string; roomId: string }[]): SQL {
+  const wanted = recordset('k', [app, room], keys, (key, i) => (i === 0 ? key.appId : key.roomId));
+  return sql`(${app}, ${room}) in (select ${fieldsOf('k', [app, room])} from ${wanted})`;
+}
+
+/**
+ * `insert into table (columns) select … from <rows>`, with the columns the rows' keys name (every
+ * row has the same keys). A jsonb column takes JSON text. The caller adds any ON CONFLICT.
+ */
+export function insertRows<T extends PgTable>(table: T, rows: readonly Record<string, unknown>[], options: { overridingSystemValue?: boolean } = {}): SQL {
+  const keys = Object.keys(rows[0] ?? {});
+  const columns = keys.map((key) => {
+    const column = (table as unknown as Record<string, PgColumn | undefined>)[key];
+    if (column === undefined) throw new Error(`insertRows: ${key} is not a column of the table`);
+    return column;
+  });
+  const names = sql.join(columns.map((column) => sql.identifier(column.name)), sql`, `);
+  const values = recordset('r', columns, rows, (row, i) => row[keys[i]!]);
+  return sql`insert into ${table} (${names}) ${sql.raw(options.overridingSystemValue ? 'overriding system value ' : '')}select ${fieldsOf('r', columns)} from ${values}`;
+}
+
