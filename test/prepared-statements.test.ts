@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roomEvents, rooms } from '../src/db/schema.js';
+import { findStoredEvents } from '../src/db/room-events.js';
 import { applyRoomEvents } from '../src/presence/apply.js';
 import { databaseTargets, type TestDatabase } from './support/databases.js';
 import { queryRows } from './support/rows.js';
@@ -62,6 +63,39 @@ describe.skipIf(!postgresTarget)('statements on PostgreSQL', () => {
     // One statement per table written, whatever the number of rows each batch wrote to it.
     for (const table of ['room_events', 'presence_changes', 'room_members', 'room_lifecycles']) {
       expect(statements.filter((s) => s.startsWith(`insert into "${table}"`)), table).toHaveLength(1);
+    }
+  });
+
+  it('look keys up one index probe each, even in a plan made while the table was empty', async () => {
+    // A database of its own, whose room_events is empty when the statement is first planned.
+    const fresh = await postgresTarget!.create({ max: 1 });
+    try {
+      await findStoredEvents(fresh.handle.db, [{ appId: 'p', roomId: 'r', dedupKey: 'k' }]);
+      const [found] = await queryRows(
+        fresh.handle.db,
+        sql`select statement, cardinality(parameter_types) as params from pg_prepared_statements where statement like '%lateral%from "room_events"%'`,
+      );
+      expect(found).toBeDefined();
+      const text = String(found!.statement);
+      // The keys as JSON, then the LIMIT of each lookup.
+      const keys = JSON.stringify([{ app_id: 'p', room_id: 'r', dedup_key: 'k' }]);
+      const args = [`'${keys}'`, ...Array<string>(Number(found!.params) - 1).fill('1')].join(', ');
+      // The same statement in a session of its own, run until PostgreSQL keeps one plan for it, then the table grows.
+      const session = await fresh.admin!.reserve();
+      try {
+        await session.unsafe(`prepare probe as ${text}`);
+        for (let i = 0; i < 6; i += 1) await session.unsafe(`execute probe(${args})`);
+        await session.unsafe(`
+          insert into room_events (event, app_id, room_id, room_seq, event_at, sent_at, dedup_key, payload)
+          select 'room_login', 'p', (i % 100)::text, 1, now(), now(), 'k' || i, '{}' from generate_series(1, 20000) as i`);
+        const plan = (await session.unsafe(`explain execute probe(${args})`)).map((row) => String(row['QUERY PLAN'])).join('\n');
+        expect(plan).toMatch(/Index (Only )?Scan using room_events_dedup_key/);
+        expect(plan).not.toMatch(/Seq Scan on room_events/);
+      } finally {
+        session.release();
+      }
+    } finally {
+      await fresh.dispose();
     }
   });
 });

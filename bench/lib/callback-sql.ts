@@ -32,6 +32,7 @@ export interface PgbenchScripts {
 }
 
 const SAMPLE = {
+  appId: '1',
   roomId: 'bench-sample-room',
   user: 'bench-sample-user',
   session: '777000111222',
@@ -47,6 +48,9 @@ interface Captured {
   sql: string;
   params: unknown[];
 }
+
+/** The statement that locks the room's row and reads its counters (room-state.ts lockRooms). */
+const ROOM_LOCK = /^select .* from "rooms" where .* for update\) "found"/;
 
 /** Per-transaction values the scripts set before BEGIN; rooms are "1".."rooms", as the HTTP load uses. */
 const prelude = (rooms: number) => [
@@ -68,7 +72,7 @@ export async function capturePgbenchScripts(serverUrl: string, rooms: number): P
     await migrateDatabase(handle);
     await scratch.admin.unsafe(`select setval(pg_get_serial_sequence('rooms', 'id'), ${SAMPLE.roomPk - 1})`);
     const now = Date.now();
-    const room = { roomId: SAMPLE.roomId };
+    const room = { appId: SAMPLE.appId, roomId: SAMPLE.roomId };
     await applyRoomEvents(handle.db, [await toRoomEvent(loginEvent({ ...room, user: 'warm-up', session: '1', at: now - 60_000, updateSeq: 1 }))]);
     await scratch.admin.unsafe(`update rooms set version = ${SAMPLE.version}, member_count = ${SAMPLE.memberCount}`);
     await scratch.admin.unsafe(`select setval(pg_get_serial_sequence('room_events', 'id'), ${SAMPLE.eventId})`);
@@ -110,7 +114,7 @@ export async function capturePgbenchScripts(serverUrl: string, rooms: number): P
       const lines = captured.map(({ sql, params }, i) => {
         const text = sql.replace(/\s+/g, ' ').trim().replace(/\$(\d+)/g, (_, n: string) => bind(params[Number(n) - 1], `${name}_${i}_${n}`));
         // The room row and the new event id feed the statements after them, as in the service.
-        if (/^select .* from "rooms" .* for update$/.test(text)) {
+        if (ROOM_LOCK.test(text)) {
           const count = name === 'login' ? ':member_count + 1' : 'greatest(:member_count - 1, 0)';
           return `${text} \\gset\n\\set version1 :version + 1\n\\set count1 ${count}`;
         }
@@ -160,8 +164,8 @@ function naiveWrites(lines: string[], captured: Captured[], name: 'login' | 'log
     if (!line) throw new Error(`the captured ${name} SQL has no ${what}: update naiveWrites in bench/lib/callback-sql.ts`);
     return line;
   };
-  const roomLock = /^select .* from "rooms" (where .*) order by .* for update \\gset/;
-  const [, roomWhere] = roomLock.exec(find(roomLock, 'room lock'))!;
+  find(ROOM_LOCK, 'room lock');
+  const roomWhere = `where "app_id" = ${bind(SAMPLE.appId, 'rooms_app_id')} and "room_id" = :room`;
   const count = name === 'login' ? 'member_count + 1' : 'greatest(member_count - 1, 0)';
   // The service's insert of `table`, written as INSERT ... VALUES from the one row it sent.
   const insertValues = (table: string, replace: Record<string, string> = {}): string => {

@@ -1,6 +1,7 @@
 import { and, desc, eq, lte, sql } from 'drizzle-orm';
 import type { Queryable } from './client.js';
-import { executedRows, insertRows, tuples } from './sql-fragments.js';
+import { findByKeys } from './key-lookup.js';
+import { executedRows, insertRows } from './sql-fragments.js';
 import { otherCallbacks, roomEvents } from './schema.js';
 
 /** Storage of the append-only callback log. */
@@ -19,12 +20,9 @@ export async function findStoredEvents(
   keys: { appId: string; roomId: string; dedupKey: string }[],
 ): Promise<{ appId: string; roomId: string; dedupKey: string }[]> {
   if (keys.length === 0) return [];
-  return tx
-    .select({ appId: roomEvents.appId, roomId: roomEvents.roomId, dedupKey: roomEvents.dedupKey })
-    .from(roomEvents)
-    .where(
-      sql`(${roomEvents.appId}, ${roomEvents.roomId}, ${roomEvents.dedupKey}) in (${tuples(keys.map((k) => [sql`${k.appId}`, sql`${k.roomId}`, sql`${k.dedupKey}`]))})`,
-    );
+  return findByKeys(tx, roomEvents, [roomEvents.appId, roomEvents.roomId, roomEvents.dedupKey], keys.map((k) => [k.appId, k.roomId, k.dedupKey]), {
+    only: ['appId', 'roomId', 'dedupKey'],
+  });
 }
 
 /**

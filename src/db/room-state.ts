@@ -1,6 +1,7 @@
-import { asc, inArray, sql, type SQL } from 'drizzle-orm';
+import { inArray, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from './client.js';
 import { presenceChanges, roomLifecycles, roomMembers, rooms } from './schema.js';
+import { findByKeys } from './key-lookup.js';
 import { insertRows, tuples } from './sql-fragments.js';
 
 /** Storage of rooms' current state: the room rows, their lifecycles and members, read and written in batches. */
@@ -22,12 +23,7 @@ const byRoom = (a: { appId: string; roomId: string }, b: { appId: string; roomId
 export async function lockRooms(tx: Queryable, keys: { appId: string; roomId: string }[]): Promise<RoomRow[]> {
   const wanted = [...new Map(keys.map((k) => [`${k.appId}\u0000${k.roomId}`, k])).values()].sort(byRoom);
   const select = (subset: typeof wanted) =>
-    tx
-      .select()
-      .from(rooms)
-      .where(sql`(${rooms.appId}, ${rooms.roomId}) in (${tuples(subset.map((k) => [sql`${k.appId}`, sql`${k.roomId}`]))})`)
-      .orderBy(asc(rooms.appId), asc(rooms.roomId))
-      .for('update');
+    findByKeys(tx, rooms, [rooms.appId, rooms.roomId], subset.map((k) => [k.appId, k.roomId]), { lock: true });
   const found = await select(wanted);
   if (found.length === wanted.length) return found;
   const have = new Set(found.map((r) => `${r.appId}\u0000${r.roomId}`));
@@ -38,18 +34,12 @@ export async function lockRooms(tx: Queryable, keys: { appId: string; roomId: st
 
 export async function findLifecycles(tx: Queryable, keys: { roomPk: number; roomSeq: string }[]): Promise<LifecycleRow[]> {
   if (keys.length === 0) return [];
-  return tx
-    .select()
-    .from(roomLifecycles)
-    .where(sql`(${roomLifecycles.roomPk}, ${roomLifecycles.roomSeq}) in (${tuples(keys.map((k) => [sql`${k.roomPk}::bigint`, sql`${k.roomSeq}::numeric`]))})`);
+  return findByKeys(tx, roomLifecycles, [roomLifecycles.roomPk, roomLifecycles.roomSeq], keys.map((k) => [k.roomPk, k.roomSeq]));
 }
 
 export async function findMembers(tx: Queryable, keys: { roomPk: number; userAccount: string }[]): Promise<MemberRow[]> {
   if (keys.length === 0) return [];
-  return tx
-    .select()
-    .from(roomMembers)
-    .where(sql`(${roomMembers.roomPk}, ${roomMembers.userAccount}) in (${tuples(keys.map((k) => [sql`${k.roomPk}::bigint`, sql`${k.userAccount}`]))})`);
+  return findByKeys(tx, roomMembers, [roomMembers.roomPk, roomMembers.userAccount], keys.map((k) => [k.roomPk, k.userAccount]));
 }
 
 export async function saveLifecycles(tx: Queryable, rows: LifecycleRow[]): Promise<void> {

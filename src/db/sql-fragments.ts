@@ -16,11 +16,9 @@ export const executedRows = <Row>(result: unknown): Row[] => (Array.isArray(resu
  * (BENCHMARKS.md, ingest; a row list of 500 room keys took 117–142 ms to plan against 1.4 ms for
  * the JSON, EXPLAIN ANALYZE over 100,000 rooms). The JSON goes over as text: typed json, the
  * driver would encode it again.
- *
- * Not for the write path's reads: PostgreSQL guesses 100 rows for the JSON whatever it holds, and a
- * connection's plan made while a table was small stays a sequential scan as it grows, until the
- * next ANALYZE (measured under the ingest load: the duplicate check took 5.2 ms a batch instead of
- * 0.6). Their lists of a few keys stay explicit, each key an index probe in any plan.
+ * Keys joined against JSON are planned for a guessed 100 rows: fine for room keys (a room view or
+ * the catch-up sweep asks for many); lookups of a few rows by a unique key go through findByKeys
+ * (key-lookup.ts), which stays an index probe per key in any plan.
  */
 
 interface RecordColumn {
@@ -53,7 +51,7 @@ function recordColumn(column: PgColumn): RecordColumn {
 }
 
 /** `json_to_recordset(<rows as JSON>) as <alias>("column" type, …)`; `valueAt(row, i)` reads a row's value for `columns[i]`. */
-function recordset<Row>(alias: string, columns: readonly PgColumn[], rows: readonly Row[], valueAt: (row: Row, i: number) => unknown): SQL {
+export function recordset<Row>(alias: string, columns: readonly PgColumn[], rows: readonly Row[], valueAt: (row: Row, i: number) => unknown): SQL {
   const record = columns.map(recordColumn);
   const objects = rows.map((row) => {
     const object: Record<string, unknown> = {};
