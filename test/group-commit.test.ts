@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPresence } from '../src/presence/ingest.js';
 import { databaseTargets, type TestDatabase } from './support/databases.js';
-import { findRoom } from './support/rows.js';
-import { loginEvent, toRoomEvent } from './support/zego.js';
+import { applyRoomEvents } from '../src/presence/apply.js';
+import { eventsOfRoom, findRoom } from './support/rows.js';
+import { closeEvent, createEvent, loginEvent, logoutEvent, toRoomEvent } from './support/zego.js';
 
 describe.each(databaseTargets())('committing concurrent callbacks together ($name)', (target) => {
   let database: TestDatabase;
@@ -35,5 +36,23 @@ describe.each(databaseTargets())('committing concurrent callbacks together ($nam
     const event = await toRoomEvent(loginEvent({ appId: '90', roomId: 'dup', user: 'b', session: '2', at: 2 }));
     const outcomes = await Promise.all([presence.ingest(blocker), presence.ingest(event), presence.ingest(event)]);
     expect(outcomes.map((o) => o.status)).toEqual(['applied', 'applied', 'duplicate']);
+  });
+
+  it('stores each event of a batch mixing event types with its own fields', async () => {
+    const room = { appId: '90', roomId: 'mixed', seq: '77' };
+    const events = await Promise.all([
+      toRoomEvent(createEvent({ ...room, at: 1_000, by: 'host' })),
+      toRoomEvent(loginEvent({ ...room, user: 'ann', nickname: 'Ann', session: '5', role: 1, at: 2_000, updateSeq: 1 })),
+      toRoomEvent(logoutEvent({ ...room, user: 'ann', nickname: 'Ann', session: '5', role: 1, loginAt: 2_000, at: 3_000, reason: 2, updateSeq: 2 })),
+      toRoomEvent(closeEvent({ ...room, at: 4_000, reason: 1 })),
+    ]);
+    const outcomes = await applyRoomEvents(database.handle.db, events);
+    expect(outcomes.map((o) => o.status)).toEqual(['applied', 'applied', 'applied', 'applied']);
+    const stored = await eventsOfRoom(database.handle.db, '90', 'mixed');
+    expect(stored.map((e) => e.event)).toEqual(['room_create', 'room_login', 'room_logout', 'room_close']);
+    expect(stored[0]).toMatchObject({ createdBy: 'host', userAccount: null, closeReason: null });
+    expect(stored[1]).toMatchObject({ userAccount: 'ann', nickname: 'Ann', sessionId: '5', roleCode: 1, userUpdateSeq: '1', createdBy: null });
+    expect(stored[2]).toMatchObject({ userAccount: 'ann', logoutReason: 2, userUpdateSeq: '2', sessionMs: 1_000 });
+    expect(stored[3]).toMatchObject({ closeReason: 1, userAccount: null, createdBy: null });
   });
 });

@@ -75,11 +75,12 @@ export function roomKeyIn(app: PgColumn, room: PgColumn, keys: readonly { appId:
 }
 
 /**
- * `insert into table (columns) select … from <rows>`, with the columns the rows' keys name (every
- * row has the same keys). A jsonb column takes JSON text. The caller adds any ON CONFLICT.
+ * `insert into table (columns) select … from <rows>`, with the columns any row's keys name; a row
+ * without one of them gives it null (events of different types fill different columns). A jsonb
+ * column takes JSON text. The caller adds any ON CONFLICT.
  */
 export function insertRows<T extends PgTable>(table: T, rows: readonly Record<string, unknown>[], options: { overridingSystemValue?: boolean } = {}): SQL {
-  const keys = Object.keys(rows[0] ?? {});
+  const keys = [...new Set(rows.flatMap((row) => Object.keys(row)))];
   const columns = keys.map((key) => {
     const column = (table as unknown as Record<string, PgColumn | undefined>)[key];
     if (column === undefined) throw new Error(`insertRows: ${key} is not a column of the table`);
