@@ -37,6 +37,22 @@ describe.each(databaseTargets())('GraphQL answers to bad requests ($name)', (tar
     await database?.dispose();
   });
 
+  it('refuses text PostgreSQL cannot store, as a variable or written in the query, naming it', async () => {
+    // Without the rule these reached PostgreSQL, failed the statement and came back as an internal error.
+    for (const roomId of ['a\u0000b', '\ud800x']) {
+      const byVariable = await graphql(service.url, 'query($r: String!) { room(appId: "701", roomId: $r) { roomId } }', { r: roomId });
+      expect(byVariable.status).toBeLessThan(500);
+      expect(byVariable.errors).toHaveLength(1);
+      expect(byVariable.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', variableName: 'r' } });
+      expect(byVariable.errors![0]!.message).toMatch(/^variable \$r contains (a NUL character|an unpaired surrogate)$/);
+    }
+    const nested = await graphql(service.url, 'query($f: LogoutEventFilter) { logoutEvents(filter: $f) { totalCount } }', { f: { appId, roomId: 'r\u0000' } });
+    expect(nested.errors![0]).toMatchObject({ message: 'variable $f contains a NUL character', extensions: { code: 'BAD_USER_INPUT', variableName: 'f' } });
+    expectUserError(await graphql(service.url, `{ room(appId: "701", roomId: "a\\u0000b") { roomId } }`), 'roomId', /^roomId contains a NUL character$/);
+    // The same ids without the bad character still answer.
+    expect(await queryData(service.url, '{ room(appId: "701", roomId: "r") { roomId } }')).toEqual({ room: { roomId: 'r' } });
+  });
+
   it('refuses a page size above 500 or below 0, naming first', async () => {
     for (const first of [100000, 501, -1]) {
       expectUserError(await graphql(service.url, `{ logoutEvents(filter: { appId: "${appId}" }, first: ${first}) { totalCount } }`), 'first', /first must be between 0 and 500/);

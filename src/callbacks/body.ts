@@ -1,4 +1,5 @@
 import { isLosslessNumber, parse as parseLosslessJson, stringify as stringifyLosslessJson } from 'lossless-json';
+import { unstorableText } from '../db/storable-text.js';
 
 /**
  * Turning a callback body into fields. JSON is parsed losslessly: ZEGO's 64-bit ids may arrive as
@@ -93,8 +94,8 @@ function assertStorable(value: unknown, depth: number, path: string): void {
 }
 
 function assertText(text: string, path: string): void {
-  if (text.includes('\u0000')) throw new BodyError(`field ${describePath(path)} contains a NUL character`);
-  if (!text.isWellFormed()) throw new BodyError(`field ${describePath(path)} contains an unpaired surrogate`);
+  const problem = unstorableText(text);
+  if (problem) throw new BodyError(`field ${describePath(path)} ${problem}`);
 }
 
 function describePath(path: string): string {

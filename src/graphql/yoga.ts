@@ -11,6 +11,7 @@ import type { ApiTokenChecker } from './api-tokens.js';
 import { createGraphQLContext, type GraphQLContext } from './context.js';
 import { ARMOR_LIMITS } from './limits.js';
 import { usePageSizeLimit } from './page-size-rule.js';
+import { useStorableText } from './storable-text-rule.js';
 import { schema } from './schema.js';
 
 export interface GraphQLServerOptions {
@@ -61,6 +62,7 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
     maxRequestBodySize: false,
     plugins: [
       usePageSizeLimit(),
+      useStorableText(),
       // Depth, cost, aliases, tokens and directives: refused before anything runs, with a message naming the limit.
       EnvelopArmorPlugin({ ...ARMOR_LIMITS, blockFieldSuggestion: { enabled: production } }),
       ...(options.introspection ? [] : [useDisableIntrospection()]),
