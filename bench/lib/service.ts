@@ -47,14 +47,16 @@ export async function startBenchService(databaseUrl: string, env: Record<string,
 
 /**
  * graphql-ws and graphql-js alone, serving the subscriber fleet's subscription with no service
- * behind it (bare-subscription-server.ts): the floor of memory per idle subscription.
+ * behind it (bare-subscription-server.ts): the floor of memory per idle subscription, or with
+ * `fanout`, of delivering callbacks' changes to the fleet.
  */
-export async function startBareSubscriptionServer(): Promise<BenchService> {
+export async function startBareSubscriptionServer(options: { fanout?: boolean } = {}): Promise<BenchService> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const { child } = await startServerProcess('the bare graphql-ws server', ['--import', 'tsx', 'bench/lib/bare-subscription-server.ts'], {
     NODE_ENV: 'production',
     PORT: String(port),
+    ...(options.fanout ? { FANOUT: '1' } : {}),
   }, async () => (await fetch(url)).ok);
   return serverHandle(url, child);
 }

@@ -4,7 +4,7 @@ import { figure, percentile, type BenchContext, type SectionResult } from '../li
 import { sendPresenceLoad, type PresenceLoad, type PresenceLoadOptions } from '../lib/presence-load.js';
 import { openRooms, roomIds } from '../lib/presence-rooms.js';
 import { createScratchDatabase } from '../lib/scratch-database.js';
-import { startBenchService, type BenchService } from '../lib/service.js';
+import { startBareSubscriptionServer, startBenchService, type BenchService } from '../lib/service.js';
 import { openSubscriberFleet, type SubscriberFleet } from '../lib/subscriber-fleet.js';
 import type { Delivery } from '../lib/subscriber-protocol.js';
 
@@ -35,7 +35,8 @@ interface FanoutRun {
 /**
  * Fan-out latency: subscribers of roomPresence, one WebSocket each and PER_ROOM per room, while
  * signed callbacks arrive at a steady rate; for every (subscriber, change) pair the time from the
- * callback being sent to the change being received, and every change that never arrived.
+ * callback being sent to the change being received, and every change that never arrived. Then the
+ * same fleet and load against the bare graphql-ws server: the floor, what the deliveries alone cost.
  */
 export async function fanout(context: BenchContext): Promise<SectionResult> {
   // Two steady rates: a moderate one, which the target is about, and a stress one that shows
@@ -46,65 +47,101 @@ export async function fanout(context: BenchContext): Promise<SectionResult> {
   const rooms = roomIds(size.rooms);
   const scratch = await createScratchDatabase(context.serverUrl, 'fanout');
   let service: BenchService | undefined;
-  let fleet: SubscriberFleet | undefined;
+  let byRate: RateRuns[];
+  let serviceRssBytes: number;
   try {
     service = await startBenchService(scratch.url);
     await openRooms(service.url, APP_ID, rooms);
-    const opening = performance.now();
-    fleet = await openSubscriberFleet({ url: service.url, appId: APP_ID, rooms, perRoom: PER_ROOM, workers: size.workers });
-    context.log(`fanout: ${fleet.size} subscribers have their snapshots after ${((performance.now() - opening) / 1000).toFixed(1)} s`);
+    byRate = await runRates(context, service, size, rooms, 'service');
+    serviceRssBytes = await service.rssBytes();
+  } finally {
+    await service?.stop();
+    await scratch.drop();
+  }
+  // The floor, the same fleet and load after the service has gone: the same deliveries from
+  // graphql-ws and graphql-js with nothing stored, checked or committed first.
+  const floorServer = await startBareSubscriptionServer({ fanout: true });
+  let floorByRate: RateRuns[];
+  try {
+    floorByRate = await runRates(context, floorServer, size, rooms, 'floor');
+  } finally {
+    await floorServer.stop();
+  }
 
+  const shape =
+    `${(size.rooms * PER_ROOM).toLocaleString('en-US')} subscribers, ${PER_ROOM} per room × ${size.rooms.toLocaleString('en-US')} rooms, ` +
+    `one WebSocket each, ${size.workers} client processes; login/logout callbacks for ${size.seconds} s per run, ` +
+    `round-robin over the rooms; the same service and subscribers for every run${context.smoke ? '' : ', after a 3 s warm-up'}`;
+  const cores = (runs: FanoutRun[]) => runs.map((r) => `${(r.serviceCores * 100).toFixed(0)}%`).join(' / ');
+  return {
+    section: 'fanout',
+    figures: byRate.flatMap(({ perSecond, runs }, i) => {
+      const at = `at ${perSecond} callbacks/s (${perSecond * PER_ROOM} deliveries/s)`;
+      const delivered = runs.map((r) => r.delivered).join(' / ');
+      const floor = floorByRate[i]!.runs;
+      return [
+        figure(`callback sent → event received ${at}, p50`, 'ms', runs.map((r) => r.p50Ms), undefined, i === 0 ? shape : undefined),
+        figure(`callback sent → event received ${at}, p99`, 'ms', runs.map((r) => r.p99Ms), { kind: 'atMost', value: 50, against: 'target' },
+          `over every (subscriber, change) pair: ${delivered} per run; send and receive stamped with performance.timeOrigin + now() in different processes; ` +
+            `service CPU during the load ${cores(runs)} of one core (Node runs it on one event loop: near 100% it is saturated and latency is queueing)`),
+        figure(`callback sent → event received ${at}, max`, 'ms', runs.map((r) => r.maxMs)),
+        figure(`callback sent → answered (committed) ${at}, p50`, 'ms', runs.map((r) => r.answerP50Ms)),
+        figure(`callback sent → answered (committed) ${at}, p99`, 'ms', runs.map((r) => r.answerP99Ms), undefined,
+          'the same callbacks, timed to their 200 answer: the commit, which every delivery of the change waits for'),
+        figure(`events lost ${at}`, 'lost', runs.map((r) => r.lost), { kind: 'atMost', value: 0, against: 'target' },
+          `expected = changes applied × ${PER_ROOM} subscribers of the room; counted ${GRACE_MS / 1000} s after the last answer at the latest`),
+        figure(`events duplicated or unexpected ${at}`, 'lost', runs.map((r) => r.duplicates + r.unexpected), { kind: 'atMost', value: 0, against: 'target' }),
+        figure(`callbacks sent, aiming at ${perSecond}/s`, 'callbacks/s', runs.map((r) => r.achievedPerSecond), undefined,
+          `open loop on a fixed schedule; worst send lag behind schedule ${Math.max(...runs.map((r) => r.maxScheduleLagMs)).toFixed(1)} ms`),
+        figure(`the floor, bare graphql-ws + graphql-js: callback sent → event received ${at}, p99`, 'ms', floor.map((r) => r.p99Ms), { kind: 'atMost', value: 50, against: 'target' },
+          `the same fleet and load against bench/lib/bare-subscription-server.ts (FANOUT=1): each callback's change handed straight to the room's subscribers, nothing stored, checked or committed; ` +
+            `p50 ${floor.map((r) => r.p50Ms.toFixed(1)).join(' / ')} ms, max ${floor.map((r) => r.maxMs.toFixed(0)).join(' / ')} ms, ` +
+            `lost ${floor.map((r) => r.lost).join(' / ')}; its CPU ${cores(floor)} of one core`),
+      ];
+    }),
+    raw: { byRate, floorByRate, serviceRssBytes },
+  };
+}
+
+interface RateRuns {
+  perSecond: number;
+  runs: FanoutRun[];
+}
+
+/** The fleet opened against `server`, then every rate's runs; the fleet is closed after. */
+async function runRates(
+  context: BenchContext,
+  server: BenchService,
+  size: { rooms: number; workers: number; rates: number[]; seconds: number },
+  rooms: readonly string[],
+  label: string,
+): Promise<RateRuns[]> {
+  const opening = performance.now();
+  const fleet = await openSubscriberFleet({ url: server.url, appId: APP_ID, rooms, perRoom: PER_ROOM, workers: size.workers });
+  try {
+    context.log(`fanout (${label}): ${fleet.size} subscribers have their snapshots after ${((performance.now() - opening) / 1000).toFixed(1)} s`);
     if (!context.smoke) {
       // The first changes of a room compile code paths and fill caches; they are not what is measured.
-      await measure(service, fleet, { rooms, perSecond: size.rates[0]!, seconds: 3, label: 'warm' });
+      await measure(server, fleet, { rooms, perSecond: size.rates[0]!, seconds: 3, label: `${label}-warm` });
     }
-    const byRate: { perSecond: number; runs: FanoutRun[] }[] = [];
+    const byRate: RateRuns[] = [];
     for (const perSecond of size.rates) {
       const runs: FanoutRun[] = [];
       for (let run = 0; run < context.runs; run += 1) {
-        const result = await measure(service, fleet, { rooms, perSecond, seconds: size.seconds, label: `r${perSecond}run${run + 1}` });
-        if (result.delivered === 0) throw new Error('fanout: no subscriber received any change');
+        const result = await measure(server, fleet, { rooms, perSecond, seconds: size.seconds, label: `${label}-r${perSecond}run${run + 1}` });
+        if (result.delivered === 0) throw new Error(`fanout (${label}): no subscriber received any change`);
         runs.push(result);
         context.log(
-          `fanout ${perSecond}/s run ${run + 1}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms (answered p50 ${result.answerP50Ms.toFixed(1)}, p99 ${result.answerP99Ms.toFixed(1)} ms); ` +
+          `fanout (${label}) ${perSecond}/s run ${run + 1}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms (answered p50 ${result.answerP50Ms.toFixed(1)}, p99 ${result.answerP99Ms.toFixed(1)} ms); ` +
             `${result.delivered}/${result.expected} delivered, ${result.lost} lost, ${result.duplicates + result.unexpected} extra; ` +
-            `${result.achievedPerSecond.toFixed(0)} callbacks/s; service CPU ${(result.serviceCores * 100).toFixed(0)}% of a core`,
+            `${result.achievedPerSecond.toFixed(0)} callbacks/s; CPU ${(result.serviceCores * 100).toFixed(0)}% of a core`,
         );
       }
       byRate.push({ perSecond, runs });
     }
-
-    const shape =
-      `${fleet.size.toLocaleString('en-US')} subscribers, ${PER_ROOM} per room × ${size.rooms.toLocaleString('en-US')} rooms, ` +
-      `one WebSocket each, ${size.workers} client processes; login/logout callbacks for ${size.seconds} s per run, ` +
-      `round-robin over the rooms; the same service and subscribers for every run${context.smoke ? '' : ', after a 3 s warm-up'}`;
-    return {
-      section: 'fanout',
-      figures: byRate.flatMap(({ perSecond, runs }, i) => {
-        const at = `at ${perSecond} callbacks/s (${perSecond * PER_ROOM} deliveries/s)`;
-        const delivered = runs.map((r) => r.delivered).join(' / ');
-        return [
-          figure(`callback sent → event received ${at}, p50`, 'ms', runs.map((r) => r.p50Ms), undefined, i === 0 ? shape : undefined),
-          figure(`callback sent → event received ${at}, p99`, 'ms', runs.map((r) => r.p99Ms), { kind: 'atMost', value: 50, against: 'target' },
-            `over every (subscriber, change) pair: ${delivered} per run; send and receive stamped with performance.timeOrigin + now() in different processes; ` +
-              `service CPU during the load ${runs.map((r) => `${(r.serviceCores * 100).toFixed(0)}%`).join(' / ')} of one core (Node runs it on one event loop: near 100% it is saturated and latency is queueing)`),
-          figure(`callback sent → event received ${at}, max`, 'ms', runs.map((r) => r.maxMs)),
-          figure(`callback sent → answered (committed) ${at}, p50`, 'ms', runs.map((r) => r.answerP50Ms)),
-          figure(`callback sent → answered (committed) ${at}, p99`, 'ms', runs.map((r) => r.answerP99Ms), undefined,
-            'the same callbacks, timed to their 200 answer: the commit, which every delivery of the change waits for'),
-          figure(`events lost ${at}`, 'lost', runs.map((r) => r.lost), { kind: 'atMost', value: 0, against: 'target' },
-            `expected = changes applied × ${PER_ROOM} subscribers of the room; counted ${GRACE_MS / 1000} s after the last answer at the latest`),
-          figure(`events duplicated or unexpected ${at}`, 'lost', runs.map((r) => r.duplicates + r.unexpected), { kind: 'atMost', value: 0, against: 'target' }),
-          figure(`callbacks sent, aiming at ${perSecond}/s`, 'callbacks/s', runs.map((r) => r.achievedPerSecond), undefined,
-            `open loop on a fixed schedule; worst send lag behind schedule ${Math.max(...runs.map((r) => r.maxScheduleLagMs)).toFixed(1)} ms`),
-        ];
-      }),
-      raw: { byRate, serviceRssBytes: await service.rssBytes() },
-    };
+    return byRate;
   } finally {
-    await fleet?.stop();
-    await service?.stop();
-    await scratch.drop();
+    await fleet.stop();
   }
 }
 
