@@ -264,6 +264,42 @@ async function throughputFigure(context: BenchContext, sizes: Sizes, ours: strin
   };
 }
 
+/**
+ * The same page one request at a time from both servers, alternating: what a mature GraphQL server
+ * over the same rows pays per page on this machine, in the same run. It tells whether a page's
+ * latency is the service's own cost or the machine's (the page target is an absolute figure, and
+ * these machines run at different speeds from one hour to the next).
+ */
+async function peerLatencyFigures(context: BenchContext, sizes: Sizes, ours: string, peer: string): Promise<{ figures: Figure[]; raw: unknown }> {
+  const fullPage = (url: string, query: string, field: string) => async () => {
+    const edges = edgesOf(await graphql(url, query), field);
+    if (edges.length !== PAGE) throw new Error(`${url} returned ${edges.length} edges, not ${PAGE}`);
+  };
+  const ourRuns: { p50: number; p99: number }[] = [];
+  const peerRuns: { p50: number; p99: number }[] = [];
+  for (let run = 0; run < context.runs; run++) {
+    ourRuns.push(await latencies(fullPage(ours, ourHistoryPage, 'logoutEvents'), sizes.warmup, sizes.pageRequests));
+    peerRuns.push(await latencies(fullPage(peer, peerHistoryPage, 'allRoomEvents'), sizes.warmup, sizes.pageRequests));
+    context.log(`history page one at a time: ours p50 ${round(ourRuns.at(-1)!.p50)} p99 ${round(ourRuns.at(-1)!.p99)} ms, PostGraphile p50 ${round(peerRuns.at(-1)!.p50)} p99 ${round(peerRuns.at(-1)!.p99)} ms`);
+  }
+  const p99s = (runs: { p99: number }[]) => runs.map((r) => round(r.p99));
+  const p50 = (runs: { p50: number }[]) => median(runs.map((r) => round(r.p50)));
+  const shape = `${sizes.pageRequests} sequential requests of the throughput comparison's page (${PAGE} logouts, same rows and columns, no room), alternating between the two servers`;
+  return {
+    figures: [
+      figure('history page, one at a time, PostGraphile 5: p99', 'ms', p99s(peerRuns), { kind: 'atMost', value: 10, against: 'target' }, `the peer alone against the page target; p50 ${p50(peerRuns)} ms; ${shape}`),
+      figure(
+        'history page, one at a time, the service: p99',
+        'ms',
+        p99s(ourRuns),
+        { kind: 'atMost', value: median(p99s(peerRuns)), against: 'PostGraphile 5 (amber), same page, same run' },
+        `p50 ${p50(ourRuns)} ms against PostGraphile's ${p50(peerRuns)} ms; PostGraphile's p99 per run ${p99s(peerRuns).join(' / ')} ms; ${shape}`,
+      ),
+    ],
+    raw: { ours: ourRuns, postgraphile: peerRuns },
+  };
+}
+
 export async function history(context: BenchContext): Promise<SectionResult> {
   const sizes = context.smoke ? SMOKE : FULL;
   const scratch = await createScratchDatabase(context.serverUrl, 'history');
@@ -299,7 +335,9 @@ export async function history(context: BenchContext): Promise<SectionResult> {
       throw new Error(`${String(error)}\nPostGraphile's log:\n${running.stderr()}`);
     });
     figures.push(load.figure);
-    return { section: 'history', figures, raw: { logouts: sizes.logouts, throughput: load.raw } };
+    const oneAtATime = await peerLatencyFigures(context, sizes, graphqlUrl, peer.graphqlUrl);
+    figures.push(...oneAtATime.figures);
+    return { section: 'history', figures, raw: { logouts: sizes.logouts, throughput: load.raw, oneAtATime: oneAtATime.raw } };
   } finally {
     await peer?.stop();
     await service?.stop();
