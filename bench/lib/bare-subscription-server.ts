@@ -91,7 +91,16 @@ function callback(request: IncomingMessage, response: ServerResponse): void {
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => chunks.push(chunk));
   request.on('end', () => {
-    const fields = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { event: string; room_id: string; user_account: string };
+    let fields: { event?: unknown; room_id?: unknown; user_account?: unknown };
+    try {
+      fields = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof fields;
+    } catch {
+      fields = {};
+    }
+    if (typeof fields.room_id !== 'string' || typeof fields.user_account !== 'string') {
+      response.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"not a login or logout callback"}');
+      return;
+    }
     const joined = fields.event === 'room_login';
     const memberCount = Math.max(0, (memberCounts.get(fields.room_id) ?? 0) + (joined ? 1 : -1));
     memberCounts.set(fields.room_id, memberCount);

@@ -52,8 +52,7 @@ export async function fanout(context: BenchContext): Promise<SectionResult> {
   try {
     service = await startBenchService(scratch.url);
     await openRooms(service.url, APP_ID, rooms);
-    byRate = await runRates(context, service, size, rooms, 'service');
-    serviceRssBytes = await service.rssBytes();
+    ({ byRate, rssBytes: serviceRssBytes } = await runRates(context, service, size, rooms, 'service'));
   } finally {
     await service?.stop();
     await scratch.drop();
@@ -63,7 +62,7 @@ export async function fanout(context: BenchContext): Promise<SectionResult> {
   const floorServer = await startBareSubscriptionServer({ fanout: true });
   let floorByRate: RateRuns[];
   try {
-    floorByRate = await runRates(context, floorServer, size, rooms, 'floor');
+    ({ byRate: floorByRate } = await runRates(context, floorServer, size, rooms, 'floor'));
   } finally {
     await floorServer.stop();
   }
@@ -108,14 +107,14 @@ interface RateRuns {
   runs: FanoutRun[];
 }
 
-/** The fleet opened against `server`, then every rate's runs; the fleet is closed after. */
+/** The fleet opened against `server`, then every rate's runs, and the server's RSS with the fleet still connected; the fleet is closed after. */
 async function runRates(
   context: BenchContext,
   server: BenchService,
   size: { rooms: number; workers: number; rates: number[]; seconds: number },
   rooms: readonly string[],
   label: string,
-): Promise<RateRuns[]> {
+): Promise<{ byRate: RateRuns[]; rssBytes: number }> {
   const opening = performance.now();
   const fleet = await openSubscriberFleet({ url: server.url, appId: APP_ID, rooms, perRoom: PER_ROOM, workers: size.workers });
   try {
@@ -139,7 +138,7 @@ async function runRates(
       }
       byRate.push({ perSecond, runs });
     }
-    return byRate;
+    return { byRate, rssBytes: await server.rssBytes() };
   } finally {
     await fleet.stop();
   }
