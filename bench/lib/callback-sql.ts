@@ -50,7 +50,7 @@ interface Captured {
 }
 
 /** The statement that locks the room's row and reads its counters (room-state.ts lockRooms). */
-const ROOM_LOCK = /^select .* from "rooms" where .* for update\) "found"/;
+const ROOM_LOCK = /^select .* from "rooms" where .* for update\) as "rooms"/;
 
 /** Per-transaction values the scripts set before BEGIN; rooms are "1".."rooms", as the HTTP load uses. */
 const prelude = (rooms: number) => [

@@ -1,7 +1,39 @@
-import { and, eq, getColumns, sql, type InferSelectModel } from 'drizzle-orm';
+import { and, eq, getColumns, getTableName, sql, type InferSelectModel, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Queryable } from './client.js';
-import { recordset } from './sql-fragments.js';
+import { compiledOnce, recordset } from './sql-fragments.js';
+
+interface Probe {
+  /** `cross join lateral (select … limit 1 [for update]) as "table"`, compiled. */
+  lateral: SQL;
+  /** The chosen columns read from that lateral, each decoded as its column. */
+  fields: Record<string, SQL>;
+}
+
+// Per call site (table, key, columns, lock): the same every time, so built once.
+const probes = new Map<string, Probe>();
+
+function probeOf(table: PgTable, keyColumns: readonly PgColumn[], columns: Record<string, PgColumn>, lock: boolean): Probe {
+  const name = getTableName(table);
+  const key = `${name} ${keyColumns.map((column) => column.name).join(',')} ${Object.keys(columns).join(',')}${lock ? ' lock' : ''}`;
+  let probe = probes.get(key);
+  if (probe === undefined) {
+    const alias = sql.identifier(name);
+    const lateral = compiledOnce(`findByKeys ${key}`, () => {
+      const matches = and(...keyColumns.map((column) => eq(column, sql`${sql.identifier('k')}.${sql.identifier(column.name)}`)));
+      const list = sql.join(Object.values(columns), sql`, `);
+      return sql`cross join lateral (select ${list} from ${table} where ${matches} limit 1${sql.raw(lock ? ' for update' : '')}) as ${alias}`;
+    });
+    // Read as SQL named after the table's columns and decoded by them: Drizzle refuses a table's
+    // own columns from a source that is not that table.
+    const fields = Object.fromEntries(
+      Object.entries(columns).map(([field, column]) => [field, sql`${alias}.${sql.identifier(column.name)}`.mapWith(column)]),
+    );
+    probe = { lateral, fields };
+    probes.set(key, probe);
+  }
+  return probe;
+}
 
 /**
  * The rows of `table` with these keys, where `keyColumns` are a unique index: each key is looked up
@@ -26,13 +58,9 @@ export async function findByKeys<T extends PgTable, K extends keyof InferSelectM
   options: { lock?: boolean; only?: readonly K[] } = {},
 ): Promise<Pick<InferSelectModel<T>, K>[]> {
   if (keys.length === 0) return [];
-  const wanted = recordset('k', keyColumns, keys, (key, i) => key[i]);
-  const matches = and(...keyColumns.map((column) => eq(column, sql`${sql.identifier('k')}.${sql.identifier(column.name)}`)));
   const all = getColumns(table) as Record<string, PgColumn>;
   const columns = options.only ? Object.fromEntries(options.only.map((key) => [key, all[key]!])) : all;
-  const one = db.select(columns).from(table as PgTable).where(matches).limit(1);
-  const found = (options.lock ? one.for('update') : one).as('found');
-  // Selected through Drizzle, so that each column comes back decoded as its type says.
-  const rows = await db.select(found._.selectedFields).from(wanted).crossJoinLateral(found);
-  return rows as Pick<InferSelectModel<T>, K>[];
+  const { lateral, fields } = probeOf(table, keyColumns, columns, options.lock ?? false);
+  const rows = await db.select(fields).from(sql`${recordset('k', keyColumns, keys, (key, i) => key[i])} ${lateral}`);
+  return rows as unknown as Pick<InferSelectModel<T>, K>[];
 }

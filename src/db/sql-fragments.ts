@@ -60,7 +60,7 @@ const dialect = new PgDialect();
 const compiled = new Map<string, SQL>();
 
 /** `build()`'s text, compiled once per `key`; it must hold no parameter. */
-function compiledOnce(key: string, build: () => SQL): SQL {
+export function compiledOnce(key: string, build: () => SQL): SQL {
   let text = compiled.get(key);
   if (text === undefined) {
     const query = dialect.sqlToQuery(build());
