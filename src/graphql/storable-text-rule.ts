@@ -1,6 +1,7 @@
 import { Kind, visit, type DocumentNode, type GraphQLError, type ValueNode } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { unstorableText } from '../db/storable-text.js';
+import { useDocumentRule } from './document-rule.js';
 
 /**
  * A string PostgreSQL cannot store (a NUL character, an unpaired surrogate), written into the
@@ -9,25 +10,18 @@ import { unstorableText } from '../db/storable-text.js';
  * statement, and with it every other key of the same batch.
  */
 export function useStorableText(): Plugin {
-  return {
-    onValidate({ params, setResult }) {
-      let errors = checked.get(params.documentAST);
-      if (!errors) checked.set(params.documentAST, (errors = literalErrors(params.documentAST)));
-      if (errors.length > 0) setResult(errors);
-    },
-    onExecute({ args, setResultAndStopExecution }) {
-      const error = variableError(args.variableValues);
-      if (error) setResultAndStopExecution({ errors: [error] });
-    },
-    onSubscribe({ args, setResultAndStopExecution }) {
-      const error = variableError(args.variableValues);
-      if (error) setResultAndStopExecution({ errors: [error] });
-    },
+  // Variables arrive with each request, for queries and subscriptions alike.
+  const refuseVariables = ({ args, setResultAndStopExecution }: RefusableRun) => {
+    const error = variableError(args.variableValues);
+    if (error) setResultAndStopExecution({ errors: [error] });
   };
+  return { ...useDocumentRule(literalErrors), onExecute: refuseVariables, onSubscribe: refuseVariables };
 }
 
-// By document, as the page-size rule: the same parsed document comes back for the same query text.
-const checked = new WeakMap<DocumentNode, GraphQLError[]>();
+interface RefusableRun {
+  args: { variableValues?: Record<string, unknown> | null };
+  setResultAndStopExecution: (result: { errors: GraphQLError[] }) => void;
+}
 
 function literalErrors(document: DocumentNode): GraphQLError[] {
   const errors: GraphQLError[] = [];
