@@ -75,11 +75,10 @@ describe.skipIf(!postgresTarget)('statements on PostgreSQL', () => {
         fresh.handle.db,
         sql`select statement, cardinality(parameter_types) as params from pg_prepared_statements where statement like '%lateral%from "room_events"%'`,
       );
-      expect(found).toBeDefined();
+      // The keys, as JSON, are its one parameter.
+      expect(found).toMatchObject({ params: 1 });
       const text = String(found!.statement);
-      // The keys as JSON, then the LIMIT of each lookup.
-      const keys = JSON.stringify([{ app_id: 'p', room_id: 'r', dedup_key: 'k' }]);
-      const args = [`'${keys}'`, ...Array<string>(Number(found!.params) - 1).fill('1')].join(', ');
+      const args = `'${JSON.stringify([{ app_id: 'p', room_id: 'r', dedup_key: 'k' }])}'`;
       // The same statement in a session of its own, run until PostgreSQL keeps one plan for it, then the table grows.
       const session = await fresh.admin!.reserve();
       try {

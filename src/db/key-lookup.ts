@@ -1,7 +1,7 @@
 import { and, eq, getColumns, getTableName, sql, type InferSelectModel, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Queryable } from './client.js';
-import { compiledOnce, recordset } from './sql-fragments.js';
+import { compiledText, recordset } from './sql-fragments.js';
 
 interface Probe {
   /** `cross join lateral (select … limit 1 [for update]) as "table"`, compiled. */
@@ -19,11 +19,9 @@ function probeOf(table: PgTable, keyColumns: readonly PgColumn[], columns: Recor
   let probe = probes.get(key);
   if (probe === undefined) {
     const alias = sql.identifier(name);
-    const lateral = compiledOnce(`findByKeys ${key}`, () => {
-      const matches = and(...keyColumns.map((column) => eq(column, sql`${sql.identifier('k')}.${sql.identifier(column.name)}`)));
-      const list = sql.join(Object.values(columns), sql`, `);
-      return sql`cross join lateral (select ${list} from ${table} where ${matches} limit 1${sql.raw(lock ? ' for update' : '')}) as ${alias}`;
-    });
+    const matches = and(...keyColumns.map((column) => eq(column, sql`${sql.identifier('k')}.${sql.identifier(column.name)}`)));
+    const list = sql.join(Object.values(columns), sql`, `);
+    const lateral = compiledText(sql`cross join lateral (select ${list} from ${table} where ${matches} limit 1${sql.raw(lock ? ' for update' : '')}) as ${alias}`);
     // Read as SQL named after the table's columns and decoded by them: Drizzle refuses a table's
     // own columns from a source that is not that table.
     const fields = Object.fromEntries(

@@ -59,15 +59,17 @@ function recordColumn(column: PgColumn): RecordColumn {
 const dialect = new PgDialect();
 const compiled = new Map<string, SQL>();
 
-/** `build()`'s text, compiled once per `key`; it must hold no parameter. */
-export function compiledOnce(key: string, build: () => SQL): SQL {
+/** A fragment's text, as raw SQL to reuse; it must hold no parameter. */
+export function compiledText(fragment: SQL): SQL {
+  const query = dialect.sqlToQuery(fragment);
+  if (query.params.length > 0) throw new Error(`compiledText: the fragment has parameters: ${query.sql}`);
+  return sql.raw(query.sql);
+}
+
+/** `build()`'s text, compiled once per `key`. */
+function compiledOnce(key: string, build: () => SQL): SQL {
   let text = compiled.get(key);
-  if (text === undefined) {
-    const query = dialect.sqlToQuery(build());
-    if (query.params.length > 0) throw new Error(`compiledOnce: ${key} has parameters`);
-    text = sql.raw(query.sql);
-    compiled.set(key, text);
-  }
+  if (text === undefined) compiled.set(key, (text = compiledText(build())));
   return text;
 }
 
