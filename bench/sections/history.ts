@@ -84,10 +84,10 @@ function edgesOf(data: Record<string, unknown>, field: string): unknown[] {
 }
 
 /** A page request and a check that it is a full page: timing an empty answer would measure nothing. */
-function pageRequest(url: string, variables: Variables) {
+function pageRequest(url: string, variables: Variables, query = pageQuery, field = 'logoutEvents') {
   return async () => {
-    const edges = edgesOf(await graphql(url, pageQuery, variables), 'logoutEvents');
-    if (edges.length !== PAGE) throw new Error(`logoutEvents ${JSON.stringify(variables)} returned ${edges.length} edges, not ${PAGE}`);
+    const edges = edgesOf(await graphql(url, query, variables), field);
+    if (edges.length !== PAGE) throw new Error(`${field} ${JSON.stringify(variables)} at ${url} returned ${edges.length} edges, not ${PAGE}`);
   };
 }
 
@@ -271,15 +271,11 @@ async function throughputFigure(context: BenchContext, sizes: Sizes, ours: strin
  * these machines run at different speeds from one hour to the next).
  */
 async function peerLatencyFigures(context: BenchContext, sizes: Sizes, ours: string, peer: string): Promise<{ figures: Figure[]; raw: unknown }> {
-  const fullPage = (url: string, query: string, field: string) => async () => {
-    const edges = edgesOf(await graphql(url, query), field);
-    if (edges.length !== PAGE) throw new Error(`${url} returned ${edges.length} edges, not ${PAGE}`);
-  };
   const ourRuns: { p50: number; p99: number }[] = [];
   const peerRuns: { p50: number; p99: number }[] = [];
   for (let run = 0; run < context.runs; run++) {
-    ourRuns.push(await latencies(fullPage(ours, ourHistoryPage, 'logoutEvents'), sizes.warmup, sizes.pageRequests));
-    peerRuns.push(await latencies(fullPage(peer, peerHistoryPage, 'allRoomEvents'), sizes.warmup, sizes.pageRequests));
+    ourRuns.push(await latencies(pageRequest(ours, {}, ourHistoryPage), sizes.warmup, sizes.pageRequests));
+    peerRuns.push(await latencies(pageRequest(peer, {}, peerHistoryPage, 'allRoomEvents'), sizes.warmup, sizes.pageRequests));
     context.log(`history page one at a time: ours p50 ${round(ourRuns.at(-1)!.p50)} p99 ${round(ourRuns.at(-1)!.p99)} ms, PostGraphile p50 ${round(peerRuns.at(-1)!.p50)} p99 ${round(peerRuns.at(-1)!.p99)} ms`);
   }
   const p99s = (runs: { p99: number }[]) => runs.map((r) => round(r.p99));
