@@ -174,8 +174,10 @@ function naiveWrites(lines: string[], captured: Captured[], name: 'login' | 'log
     if (!statement || !row) throw new Error(`the captured ${name} SQL has no one-row insert into ${table}: update naiveWrites in bench/lib/callback-sql.ts`);
     const columns = Object.keys(row);
     const values = columns.map((column) => replace[column] ?? bind(row[column], `${table}_${column}`));
-    const conflict = / (on conflict .*)$/.exec(statement.sql.replace(/\s+/g, ' ').trim())?.[1] ?? '';
-    const overriding = 'id' in replace ? ' overriding system value' : '';
+    const text = statement.sql.replace(/\s+/g, ' ').trim();
+    const conflict = / (on conflict .*)$/.exec(text)?.[1] ?? '';
+    // As the service wrote it: with its own ids (the events) or the table's.
+    const overriding = / overriding system value /.test(text) ? ' overriding system value' : '';
     return `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')})${overriding} values (${values.join(', ')}) ${conflict}`.trim() + ';';
   };
   return [
