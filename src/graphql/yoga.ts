@@ -12,6 +12,7 @@ import { createGraphQLContext, type GraphQLContext } from './context.js';
 import { ARMOR_LIMITS } from './limits.js';
 import { usePageSizeLimit } from './page-size-rule.js';
 import { useStorableText } from './storable-text-rule.js';
+import { useStandardSubscribe } from './standard-subscribe.js';
 import { schema } from './schema.js';
 
 export interface GraphQLServerOptions {
@@ -71,6 +72,7 @@ export function createGraphQLServer(options: GraphQLServerOptions): GraphQLServe
       // on the standard executor, and so do operations whose variables do not coerce: it names
       // the problem in the scalar's own words, where the compiled form only says "Expected type".
       useGraphQlJit({}, { enableIf: runsCompiled }),
+      useStandardSubscribe(),
     ],
     // Masking stays on everywhere: only errors made for clients (with a code) pass through.
     // Outside production a masked error carries the original in `extensions` for debugging.
