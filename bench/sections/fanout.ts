@@ -30,6 +30,12 @@ interface FanoutRun {
   answerP99Ms: number;
   /** The service's CPU time over the load's wall time, in cores: near 1, its one event loop is saturated. */
   serviceCores: number;
+  /**
+   * Full (mark-compact) collections of the server's heap during the load, and their time, from its
+   * /metrics; null for a server without them (the floor). With 10,000 subscriptions the heap is
+   * some 200 MB, and one such collection holds up callbacks and deliveries for hundreds of ms.
+   */
+  majorGcs: { count: number; seconds: number } | null;
 }
 
 /**
@@ -72,6 +78,8 @@ export async function fanout(context: BenchContext): Promise<SectionResult> {
     `one WebSocket each, ${size.workers} client processes; login/logout callbacks for ${size.seconds} s per run, ` +
     `round-robin over the rooms; the same service and subscribers for every run${context.smoke ? '' : ', after a 3 s warm-up'}`;
   const cores = (runs: FanoutRun[]) => runs.map((r) => `${(r.serviceCores * 100).toFixed(0)}%`).join(' / ');
+  const majorGcs = (runs: FanoutRun[]) =>
+    runs.map((r) => (r.majorGcs === null ? '?' : `${r.majorGcs.count} (${(r.majorGcs.seconds * 1000).toFixed(0)} ms)`)).join(' / ');
   return {
     section: 'fanout',
     figures: byRate.flatMap(({ perSecond, runs }, i) => {
@@ -82,7 +90,8 @@ export async function fanout(context: BenchContext): Promise<SectionResult> {
         figure(`callback sent → event received ${at}, p50`, 'ms', runs.map((r) => r.p50Ms), undefined, i === 0 ? shape : undefined),
         figure(`callback sent → event received ${at}, p99`, 'ms', runs.map((r) => r.p99Ms), { kind: 'atMost', value: 50, against: 'target' },
           `over every (subscriber, change) pair: ${delivered} per run; send and receive stamped with performance.timeOrigin + now() in different processes; ` +
-            `service CPU during the load ${cores(runs)} of one core (Node runs it on one event loop: near 100% it is saturated and latency is queueing)`),
+            `service CPU during the load ${cores(runs)} of one core (Node runs it on one event loop: near 100% it is saturated and latency is queueing); ` +
+            `full (mark-compact) GCs of the service's heap during the load, with their final pauses: ${majorGcs(runs)}`),
         figure(`callback sent → event received ${at}, max`, 'ms', runs.map((r) => r.maxMs)),
         figure(`callback sent → answered (committed) ${at}, p50`, 'ms', runs.map((r) => r.answerP50Ms)),
         figure(`callback sent → answered (committed) ${at}, p99`, 'ms', runs.map((r) => r.answerP99Ms), undefined,
@@ -133,7 +142,8 @@ async function runRates(
         context.log(
           `fanout (${label}) ${perSecond}/s run ${run + 1}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms (answered p50 ${result.answerP50Ms.toFixed(1)}, p99 ${result.answerP99Ms.toFixed(1)} ms); ` +
             `${result.delivered}/${result.expected} delivered, ${result.lost} lost, ${result.duplicates + result.unexpected} extra; ` +
-            `${result.achievedPerSecond.toFixed(0)} callbacks/s; CPU ${(result.serviceCores * 100).toFixed(0)}% of a core`,
+            `${result.achievedPerSecond.toFixed(0)} callbacks/s; CPU ${(result.serviceCores * 100).toFixed(0)}% of a core; ` +
+            `full GCs ${result.majorGcs === null ? '?' : `${result.majorGcs.count} (${(result.majorGcs.seconds * 1000).toFixed(0)} ms)`}`,
         );
       }
       byRate.push({ perSecond, runs });
@@ -147,9 +157,12 @@ async function runRates(
 async function measure(service: BenchService, fleet: SubscriberFleet, load: Omit<PresenceLoadOptions, 'appId'>): Promise<FanoutRun> {
   const before = (await fleet.count()).received;
   const cpuBefore = await cpuSeconds(service.pid);
+  const gcBefore = await majorGcTotals(service);
   const started = performance.now();
   const sent = await sendPresenceLoad(service.url, { ...load, appId: APP_ID });
   const serviceCores = ((await cpuSeconds(service.pid)) - cpuBefore) / ((performance.now() - started) / 1000);
+  const gcAfter = await majorGcTotals(service);
+  const majorGcs = gcBefore && gcAfter ? { count: gcAfter.count - gcBefore.count, seconds: gcAfter.seconds - gcBefore.seconds } : null;
   const expected = sent.sentAt.size * PER_ROOM;
   const deadline = performance.now() + GRACE_MS;
   for (;;) {
@@ -161,10 +174,19 @@ async function measure(service: BenchService, fleet: SubscriberFleet, load: Omit
   }
   // A duplicate would come right behind the original.
   await sleep(300);
-  return { ...analyse(sent, await fleet.drain(), fleet.roomOf), serviceCores };
+  return { ...analyse(sent, await fleet.drain(), fleet.roomOf), serviceCores, majorGcs };
 }
 
-function analyse(load: PresenceLoad, deliveries: Delivery[], roomOf: readonly string[]): Omit<FanoutRun, 'serviceCores'> {
+/** The server's mark-compact collections so far (prom-client's GC histogram), or null where it has no such metrics (the floor). */
+async function majorGcTotals(server: BenchService): Promise<{ count: number; seconds: number } | null> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  if (!text.includes('# TYPE nodejs_gc_duration_seconds histogram')) return null;
+  // Until the first collection of a kind, its series is absent: none so far.
+  const value = (name: string) => Number(/ ([\d.e+-]+)$/.exec(text.split('\n').find((line) => line.startsWith(`${name}{kind="major"} `)) ?? ' 0')![1]);
+  return { count: value('nodejs_gc_duration_seconds_count'), seconds: value('nodejs_gc_duration_seconds_sum') };
+}
+
+function analyse(load: PresenceLoad, deliveries: Delivery[], roomOf: readonly string[]): Omit<FanoutRun, 'serviceCores' | 'majorGcs'> {
   const seen = new Set<string>();
   const latencies: number[] = [];
   let duplicates = 0;
