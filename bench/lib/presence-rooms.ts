@@ -34,9 +34,19 @@ export async function queryRooms(baseUrl: string, appId: string): Promise<void> 
   if (!response.ok || result.errors) throw new Error(`rooms query: ${response.status} ${JSON.stringify(result)}`);
 }
 
+/**
+ * The service's Prometheus text, read once, as a lookup of series by name (with labels where they
+ * matter, e.g. `nodejs_gc_duration_seconds_count{kind="major"}`); NaN for a series it does not have.
+ */
+export async function serviceMetrics(baseUrl: string): Promise<(name: string) => number> {
+  const lines = (await (await fetch(`${baseUrl}/metrics`)).text()).split('\n');
+  return (name) => {
+    const line = lines.find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : Number.NaN;
+  };
+}
+
 /** A gauge or counter of the service's Prometheus text, e.g. nodejs_heap_size_used_bytes. */
 export async function serviceMetric(baseUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : Number.NaN;
+  return (await serviceMetrics(baseUrl))(name);
 }

@@ -2,7 +2,7 @@ import { cpuSeconds } from '../lib/process-cpu.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { figure, percentile, type BenchContext, type SectionResult } from '../lib/figures.js';
 import { sendPresenceLoad, type PresenceLoad, type PresenceLoadOptions } from '../lib/presence-load.js';
-import { openRooms, roomIds } from '../lib/presence-rooms.js';
+import { openRooms, roomIds, serviceMetrics } from '../lib/presence-rooms.js';
 import { createScratchDatabase } from '../lib/scratch-database.js';
 import { startBareSubscriptionServer, startBenchService, type BenchService } from '../lib/service.js';
 import { openSubscriberFleet, type SubscriberFleet } from '../lib/subscriber-fleet.js';
@@ -177,13 +177,16 @@ async function measure(service: BenchService, fleet: SubscriberFleet, load: Omit
   return { ...analyse(sent, await fleet.drain(), fleet.roomOf), serviceCores, majorGcs };
 }
 
-/** The server's mark-compact collections so far (prom-client's GC histogram), or null where it has no such metrics (the floor). */
+/** The server's mark-compact collections so far (prom-client's GC histogram), or null for a server without Prometheus metrics (the floor). */
 async function majorGcTotals(server: BenchService): Promise<{ count: number; seconds: number } | null> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  if (!text.includes('# TYPE nodejs_gc_duration_seconds histogram')) return null;
-  // Until the first collection of a kind, its series is absent: none so far.
-  const value = (name: string) => Number(/ ([\d.e+-]+)$/.exec(text.split('\n').find((line) => line.startsWith(`${name}{kind="major"} `)) ?? ' 0')![1]);
-  return { count: value('nodejs_gc_duration_seconds_count'), seconds: value('nodejs_gc_duration_seconds_sum') };
+  const metric = await serviceMetrics(server.url);
+  if (Number.isNaN(metric('process_cpu_user_seconds_total'))) return null;
+  // Until the first full collection its series is absent: none so far.
+  const orNone = (value: number) => (Number.isNaN(value) ? 0 : value);
+  return {
+    count: orNone(metric('nodejs_gc_duration_seconds_count{kind="major"}')),
+    seconds: orNone(metric('nodejs_gc_duration_seconds_sum{kind="major"}')),
+  };
 }
 
 function analyse(load: PresenceLoad, deliveries: Delivery[], roomOf: readonly string[]): Omit<FanoutRun, 'serviceCores' | 'majorGcs'> {
