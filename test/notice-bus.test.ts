@@ -49,7 +49,7 @@ describe.runIf(postgresTarget)('two instances on one PostgreSQL, joined by Redis
 
   it("tells the second instance's watchers of a callback received by the first", async () => {
     const room = { appId: '81', roomId: 'shared' };
-    const changes = second.feeds.presence.watch(room).changesAfter(0);
+    const changes = second.feeds.presence.watch(room).changesAfter(0, (row) => row);
     const logouts = second.feeds.logouts.follow((row) => row.appId === '81');
     const nextLogout = logouts.next();
     await postCallback(first.url, signed(loginEvent({ ...room, user: 'a', session: '1', at: 1000 })));

@@ -16,7 +16,7 @@ describe.each(databaseTargets())('live feeds fed through the database ($name)', 
   it('hands every committed change of a watched room to its watchers, in order', async () => {
     const room = { appId: '80', roomId: 'feed' };
     const watch = fixture.service.feeds.presence.watch(room);
-    const changes = watch.changesAfter(0);
+    const changes = watch.changesAfter(0, (row) => row);
     await postCallback(fixture.service.url, signed(loginEvent({ ...room, user: 'a', session: '1', at: 1000, updateSeq: 1 })));
     await postCallback(fixture.service.url, signed(loginEvent({ ...room, user: 'b', session: '2', at: 2000, updateSeq: 2 })));
     await postCallback(fixture.service.url, signed(logoutEvent({ ...room, user: 'a', session: '1', loginAt: 1000, at: 3000, updateSeq: 3 })));
@@ -34,12 +34,28 @@ describe.each(databaseTargets())('live feeds fed through the database ($name)', 
   it('replays from a version, then goes on live', async () => {
     const room = { appId: '80', roomId: 'feed' };
     const watch = fixture.service.feeds.presence.watch(room);
-    const changes = watch.changesAfter(1);
+    const changes = watch.changesAfter(1, (row) => row);
     await postCallback(fixture.service.url, signed(logoutEvent({ ...room, user: 'b', session: '2', loginAt: 2000, at: 4000, updateSeq: 4 })));
     const versions = [];
     for (let i = 0; i < 3; i++) versions.push((await changes.next()).value.version);
     expect(versions).toEqual([2, 3, 4]);
     await changes.return?.();
+  });
+
+  it('answers reads asked at once in the order asked, each as the map makes it of the row and its room', async () => {
+    const room = { appId: '80', roomId: 'feed-at-once' };
+    const changes = fixture.service.feeds.presence.watch(room).changesAfter(0, (row, of) => `${of.roomId}#${row.version}:${row.kind}`);
+    const asked = [changes.next(), changes.next(), changes.next()];
+    await postCallback(fixture.service.url, signed(loginEvent({ ...room, user: 'a', session: '1', at: 1000, updateSeq: 1 })));
+    await postCallback(fixture.service.url, signed(loginEvent({ ...room, user: 'b', session: '2', at: 2000, updateSeq: 2 })));
+    const answered = await within(Promise.all(asked.slice(0, 2)), 5_000);
+    expect(answered !== 'timeout' && answered.map((r) => r.value)).toEqual(['feed-at-once#1:JOINED', 'feed-at-once#2:JOINED']);
+    // The third waits for a change that never comes: returning ends it, and releases the room.
+    expect(await within(asked[2]!, 200)).toBe('timeout');
+    await changes.return?.();
+    expect(await asked[2]).toEqual({ value: undefined, done: true });
+    expect(await changes.next()).toEqual({ value: undefined, done: true });
+    expect(fixture.service.feeds.presence.watchedRooms).toBe(0);
   });
 
   it('reads the newest versions of many rooms at once for the catch-up sweep, leaving out rooms never seen', async () => {
@@ -88,8 +104,8 @@ describe.each(databaseTargets())('live feeds fed through the database ($name)', 
       sql`create trigger refuse_doomed after insert on presence_changes for each row execute function refuse_doomed()`,
     );
     try {
-      const doomed = fixture.service.feeds.presence.watch({ appId: '80', roomId: 'doomed' }).changesAfter(0);
-      const fine = fixture.service.feeds.presence.watch({ appId: '80', roomId: 'fine' }).changesAfter(0);
+      const doomed = fixture.service.feeds.presence.watch({ appId: '80', roomId: 'doomed' }).changesAfter(0, (row) => row);
+      const fine = fixture.service.feeds.presence.watch({ appId: '80', roomId: 'fine' }).changesAfter(0, (row) => row);
       const doomedNext = doomed.next();
       const before = await tableCounts(fixture.service.database.db);
       const [refused, accepted] = await Promise.all([

@@ -124,7 +124,10 @@ function followRoom(context: GraphQLContext, roomId: string, appId: string | nul
 
 const DONE: IteratorResult<PresenceChangeShape> = { value: undefined, done: true };
 
-/** The snapshot is not kept once handed out. */
+/**
+ * Finds the room's app (waiting for it if no app has data yet), watches the room and reads its
+ * snapshot, then hands every later read to the room's feed. The snapshot is not kept once handed out.
+ */
 class RoomFollower extends SerialIterator<PresenceChangeShape> {
   private readonly db: GraphQLContext['db'];
   private readonly feeds: GraphQLContext['feeds'];
@@ -134,9 +137,8 @@ class RoomFollower extends SerialIterator<PresenceChangeShape> {
   private appeared: Promise<string | null> | null = null;
   private settleApp: ((appId: string | null) => void) | null = null;
   private stopWaitingForApp: (() => void) | null = null;
-  private room: RoomKey | null = null;
   private watch: RoomWatch | null = null;
-  private changes: AsyncIterator<PresenceChangeRow> | null = null;
+  private changes: AsyncIterator<PresenceChangeShape> | null = null;
 
   constructor(
     context: GraphQLContext,
@@ -170,23 +172,18 @@ class RoomFollower extends SerialIterator<PresenceChangeShape> {
         this.stopWaitingForApp?.();
         this.stopWaitingForApp = null;
       }
-      if (this.changes === null) {
-        const room = (this.room = { appId: this.app, roomId: this.roomId });
-        this.watch = this.feeds.presence.watch(room);
-        if (this.from === null) {
-          const view = await readSnapshotView(this.db, room);
-          if (this.finished) return DONE;
-          this.changes = this.watch.changesAfter(view.version);
-          return { value: snapshotChange(view), done: false };
-        }
-        this.changes = this.watch.changesAfter(this.from);
+      const room = { appId: this.app, roomId: this.roomId };
+      this.watch = this.feeds.presence.watch(room);
+      if (this.from === null) {
+        const view = await readSnapshotView(this.db, room);
+        if (this.finished) return DONE;
+        this.changes = this.watch.changesAfter(view.version, toChange);
+        this.handOver(this.changes);
+        return { value: snapshotChange(view), done: false };
       }
-      const change = await this.changes.next();
-      if (change.done) {
-        this.finish();
-        return DONE;
-      }
-      return { value: toChange(change.value, this.room!), done: false };
+      this.changes = this.watch.changesAfter(this.from, toChange);
+      this.handOver(this.changes);
+      return await this.changes.next();
     } catch (error) {
       this.finish();
       throw error;

@@ -3,7 +3,6 @@ import type { Database } from '../db/client.js';
 import { loadPresenceChanges, loadPresenceVersions, type PresenceChangeRow } from '../db/presence-log.js';
 import { findAppOfRoom, findRoomForEachKey, type RoomView } from '../db/room-queries.js';
 import type { RoomVersionNotice } from './notices.js';
-import { SerialIterator } from './serial-iterator.js';
 
 /**
  * Live presence changes, per room, for every subscriber on this instance. Each watched room has
@@ -26,8 +25,11 @@ export interface PresenceFeedOptions {
 }
 
 export interface RoomWatch {
-  /** Every change after `version`, in order, then live ones as they commit; ends when the consumer returns. */
-  changesAfter(version: number): AsyncIterableIterator<PresenceChangeRow>;
+  /**
+   * Every change after `version`, in order, then live ones as they commit, each handed out as
+   * `map` makes it of the row and the room; ends when the consumer returns.
+   */
+  changesAfter<T>(version: number, map: (row: PresenceChangeRow, room: RoomKey) => T): AsyncIterableIterator<T>;
   /** Stops watching; the feed is dropped when its last watch is released. */
   release(): void;
 }
@@ -37,7 +39,8 @@ const keyOf = (room: RoomKey) => `${room.appId}\u0000${room.roomId}`;
 class RoomFeed {
   knownVersion = 0;
   watches = 0;
-  private readonly wakers = new Set<() => void>();
+  /** Cursors to wake when a newer version is known. */
+  readonly cursors = new Set<{ serve(): void }>();
   private cache: PresenceChangeRow[] = [];
   private readonly loads = new Map<number, Promise<PresenceChangeRow[]>>();
 
@@ -51,12 +54,7 @@ class RoomFeed {
   advanceTo(version: number): void {
     if (version <= this.knownVersion) return;
     this.knownVersion = version;
-    for (const wake of this.wakers) wake();
-  }
-
-  onAdvance(wake: () => void): () => void {
-    this.wakers.add(wake);
-    return () => this.wakers.delete(wake);
+    for (const cursor of this.cursors) cursor.serve();
   }
 
   /** Changes after `version`: from the cache when it holds the next one, else from the log (one read shared by all who ask). */
@@ -178,83 +176,171 @@ export class PresenceFeeds {
       this.feeds.set(key, feed);
     }
     feed.watches += 1;
-    const watched = feed;
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      watched.watches -= 1;
-      if (watched.watches === 0 && this.feeds.get(key) === watched) this.feeds.delete(key);
-    };
-    return { changesAfter: (version) => followFeed(watched, version, release), release };
+    return new Watch(this.feeds, key, feed);
+  }
+}
+
+/** A class rather than closures: one is held by every subscription for as long as it runs. */
+class Watch implements RoomWatch {
+  private released = false;
+
+  constructor(
+    private readonly feeds: Map<string, RoomFeed>,
+    private readonly key: string,
+    private readonly feed: RoomFeed,
+  ) {}
+
+  changesAfter<T>(version: number, map: (row: PresenceChangeRow, room: RoomKey) => T): AsyncIterableIterator<T> {
+    return new FeedCursor(this.feed, version, map, this);
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.feed.watches -= 1;
+    if (this.feed.watches === 0 && this.feeds.get(this.key) === this.feed) this.feeds.delete(this.key);
   }
 }
 
 const NO_ROWS: readonly PresenceChangeRow[] = [];
+const DONE: IteratorResult<never> = { value: undefined, done: true };
 
-/** One watcher's cursor over its room's feed. Rows of a batch are held only until handed out. */
-class FeedCursor extends SerialIterator<PresenceChangeRow> {
+interface Waiter<T> {
+  resolve(result: IteratorResult<T>): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * One watcher's cursor over its room's feed, handing out each row as `map` makes it. Rows of a
+ * batch are held only until handed out. Written without async functions: thousands of idle
+ * subscriptions are parked here, and parked, one holds its fields and the promise of the read
+ * that waits, not a suspended frame and the promises around it (BENCHMARKS.md, memory).
+ */
+class FeedCursor<T> implements AsyncIterableIterator<T> {
   private rows: readonly PresenceChangeRow[] = NO_ROWS;
   private index = 0;
   /** A feed does not know the versions committed before it was created: read once to find out. */
   private mustRead = true;
+  private reading = false;
+  /**
+   * The feed's known version when a read found nothing new: read again only once it is passed.
+   * An advance heard while that read ran is therefore not lost.
+   */
+  private emptyAt = -1;
   private done = false;
-  private wake: (() => void) | null = null;
-  private readonly stopWaking: () => void;
+  /** The oldest read asked for and not yet answered; reads asked while it waits queue behind it. */
+  private waiter: Waiter<T> | null = null;
+  private readonly queued: Waiter<T>[] = [];
 
   constructor(
     private readonly feed: RoomFeed,
     private last: number,
-    private readonly release: () => void,
+    private readonly map: (row: PresenceChangeRow, room: RoomKey) => T,
+    private readonly watch: RoomWatch,
   ) {
-    super();
-    this.stopWaking = feed.onAdvance(() => this.wake?.());
+    feed.cursors.add(this);
   }
 
-  protected async step(): Promise<IteratorResult<PresenceChangeRow>> {
-    while (!this.done) {
-      while (this.index < this.rows.length) {
-        const row = this.rows[this.index++]!;
-        if (row.version <= this.last) continue;
-        this.last = row.version;
-        return { value: row, done: false };
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<T>> {
+    return new Promise<IteratorResult<T>>((resolve, reject) => {
+      if (this.waiter) {
+        this.queued.push({ resolve, reject });
+      } else {
+        this.waiter = { resolve, reject };
+        this.serve();
       }
-      this.rows = NO_ROWS;
-      this.index = 0;
-      if (this.mustRead || this.feed.knownVersion > this.last) {
-        this.mustRead = false;
-        let rows: PresenceChangeRow[];
+    });
+  }
+
+  return(): Promise<IteratorResult<T>> {
+    this.finish();
+    return Promise.resolve(DONE);
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<T>> {
+    this.finish();
+    return Promise.reject(error);
+  }
+
+  /**
+   * Answers waiting reads from the rows in hand, reads the feed when it has more, else waits:
+   * the feed calls this again when it advances.
+   */
+  serve(): void {
+    while (this.waiter && !this.reading) {
+      const row = this.done ? undefined : this.nextRow();
+      if (row) {
+        const waiter = this.answered();
+        let value: T;
         try {
-          rows = await this.feed.load(this.last);
+          value = this.map(row, this.feed.room);
         } catch (error) {
+          // Not thrown on: serve runs inside the feed's advance, which wakes the other watchers too.
+          waiter.reject(error);
           this.finish();
-          throw error;
+          return;
         }
-        if (this.done) break;
-        if (rows.length > 0) {
-          this.rows = rows;
-          continue;
-        }
+        waiter.resolve({ value, done: false });
+      } else if (this.done) {
+        this.answered().resolve(DONE);
+      } else if (this.mustRead || (this.feed.knownVersion > this.last && this.feed.knownVersion > this.emptyAt)) {
+        this.read();
+      } else {
+        return;
       }
-      // Returned while reading: do not wait for an advance that may never come.
-      if (this.done) break;
-      // No await between the checks above and this promise: neither an advance nor a return can slip between them.
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
     }
-    return { value: undefined, done: true };
   }
 
-  protected finish(): void {
-    if (this.done) return;
-    this.done = true;
+  /** The oldest waiting read, which the caller answers; the next in the queue takes its place. */
+  private answered(): Waiter<T> {
+    const waiter = this.waiter!;
+    this.waiter = this.queued.shift() ?? null;
+    return waiter;
+  }
+
+  private nextRow(): PresenceChangeRow | undefined {
+    while (this.index < this.rows.length) {
+      const row = this.rows[this.index++]!;
+      if (row.version <= this.last) continue;
+      this.last = row.version;
+      return row;
+    }
     this.rows = NO_ROWS;
-    this.stopWaking();
-    this.release();
-    this.wake?.();
+    this.index = 0;
+    return undefined;
   }
-}
 
-function followFeed(feed: RoomFeed, fromVersion: number, release: () => void): AsyncIterableIterator<PresenceChangeRow> {
-  return new FeedCursor(feed, fromVersion, release);
+  private read(): void {
+    this.mustRead = false;
+    this.reading = true;
+    const knownBefore = this.feed.knownVersion;
+    this.feed.load(this.last).then(
+      (rows) => {
+        this.reading = false;
+        if (rows.length > 0) this.rows = rows;
+        else this.emptyAt = knownBefore;
+        this.serve();
+      },
+      (error: unknown) => {
+        this.reading = false;
+        this.answered().reject(error);
+        this.finish();
+      },
+    );
+  }
+
+  /** Releases everything the cursor holds; reads that wait are answered done. */
+  private finish(): void {
+    if (!this.done) {
+      this.done = true;
+      this.rows = NO_ROWS;
+      this.feed.cursors.delete(this);
+      this.watch.release();
+    }
+    this.serve();
+  }
 }
