@@ -52,7 +52,8 @@ export function attachGraphQLWebSocket(server: Server, graphql: GraphQLServer, o
     }
     sockets.handleUpgrade(request, socket, head, (ws) => {
       metrics.webSocketConnections.inc();
-      ws.once('close', () => {
+      // `on`, not `once`: a socket closes once, and `once` would keep a wrapper and its state for as long as it is open.
+      ws.on('close', () => {
         release();
         metrics.webSocketConnections.dec();
       });
