@@ -1,6 +1,6 @@
 import type { PresenceChangeRow } from '../db/presence-log.js';
 import type { RoomWatch } from '../pubsub/presence-feeds.js';
-import { SerialIterator } from '../pubsub/serial-iterator.js';
+import { DONE, SerialIterator } from '../pubsub/serial-iterator.js';
 import { readRoomSnapshot, type RoomKey } from '../db/room-queries.js';
 import { resolveAppId } from './app-scope.js';
 import { builder } from './builder.js';
@@ -121,8 +121,6 @@ function toChange(row: PresenceChangeRow, room: RoomKey): PresenceChangeShape {
 function followRoom(context: GraphQLContext, roomId: string, appId: string | null, after: number | null): AsyncIterableIterator<PresenceChangeShape> {
   return new RoomFollower(context, roomId, appId, after);
 }
-
-const DONE: IteratorResult<PresenceChangeShape> = { value: undefined, done: true };
 
 /**
  * Finds the room's app (waiting for it if no app has data yet), watches the room and reads its

@@ -3,6 +3,7 @@ import type { Database } from '../db/client.js';
 import { loadPresenceChanges, loadPresenceVersions, type PresenceChangeRow } from '../db/presence-log.js';
 import { findAppOfRoom, findRoomForEachKey, type RoomView } from '../db/room-queries.js';
 import type { RoomVersionNotice } from './notices.js';
+import { DONE, FinishingIterator } from './serial-iterator.js';
 
 /**
  * Live presence changes, per room, for every subscriber on this instance. Each watched room has
@@ -203,7 +204,6 @@ class Watch implements RoomWatch {
 }
 
 const NO_ROWS: readonly PresenceChangeRow[] = [];
-const DONE: IteratorResult<never> = { value: undefined, done: true };
 
 interface Waiter<T> {
   resolve(result: IteratorResult<T>): void;
@@ -216,7 +216,7 @@ interface Waiter<T> {
  * subscriptions are parked here, and parked, one holds its fields and the promise of the read
  * that waits, not a suspended frame and the promises around it (BENCHMARKS.md, memory).
  */
-class FeedCursor<T> implements AsyncIterableIterator<T> {
+class FeedCursor<T> extends FinishingIterator<T> {
   private rows: readonly PresenceChangeRow[] = NO_ROWS;
   private index = 0;
   /** A feed does not know the versions committed before it was created: read once to find out. */
@@ -238,11 +238,8 @@ class FeedCursor<T> implements AsyncIterableIterator<T> {
     private readonly map: (row: PresenceChangeRow, room: RoomKey) => T,
     private readonly watch: RoomWatch,
   ) {
+    super();
     feed.cursors.add(this);
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -254,16 +251,6 @@ class FeedCursor<T> implements AsyncIterableIterator<T> {
         this.serve();
       }
     });
-  }
-
-  return(): Promise<IteratorResult<T>> {
-    this.finish();
-    return Promise.resolve(DONE);
-  }
-
-  throw(error?: unknown): Promise<IteratorResult<T>> {
-    this.finish();
-    return Promise.reject(error);
   }
 
   /**
@@ -334,7 +321,7 @@ class FeedCursor<T> implements AsyncIterableIterator<T> {
   }
 
   /** Releases everything the cursor holds; reads that wait are answered done. */
-  private finish(): void {
+  protected finish(): void {
     if (!this.done) {
       this.done = true;
       this.rows = NO_ROWS;
