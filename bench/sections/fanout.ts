@@ -78,8 +78,6 @@ export async function fanout(context: BenchContext): Promise<SectionResult> {
     `one WebSocket each, ${size.workers} client processes; login/logout callbacks for ${size.seconds} s per run, ` +
     `round-robin over the rooms; the same service and subscribers for every run${context.smoke ? '' : ', after a 3 s warm-up'}`;
   const cores = (runs: FanoutRun[]) => runs.map((r) => `${(r.serviceCores * 100).toFixed(0)}%`).join(' / ');
-  const majorGcs = (runs: FanoutRun[]) =>
-    runs.map((r) => (r.majorGcs === null ? '?' : `${r.majorGcs.count} (${(r.majorGcs.seconds * 1000).toFixed(0)} ms)`)).join(' / ');
   return {
     section: 'fanout',
     figures: byRate.flatMap(({ perSecond, runs }, i) => {
@@ -91,7 +89,7 @@ export async function fanout(context: BenchContext): Promise<SectionResult> {
         figure(`callback sent → event received ${at}, p99`, 'ms', runs.map((r) => r.p99Ms), { kind: 'atMost', value: 50, against: 'target' },
           `over every (subscriber, change) pair: ${delivered} per run; send and receive stamped with performance.timeOrigin + now() in different processes; ` +
             `service CPU during the load ${cores(runs)} of one core (Node runs it on one event loop: near 100% it is saturated and latency is queueing); ` +
-            `full (mark-compact) GCs of the service's heap during the load, with their final pauses: ${majorGcs(runs)}`),
+            `full (mark-compact) GCs of the service's heap during the load, with their final pauses: ${runs.map(majorGcsText).join(' / ')}`),
         figure(`callback sent → event received ${at}, max`, 'ms', runs.map((r) => r.maxMs)),
         figure(`callback sent → answered (committed) ${at}, p50`, 'ms', runs.map((r) => r.answerP50Ms)),
         figure(`callback sent → answered (committed) ${at}, p99`, 'ms', runs.map((r) => r.answerP99Ms), undefined,
@@ -143,7 +141,7 @@ async function runRates(
           `fanout (${label}) ${perSecond}/s run ${run + 1}: p50 ${result.p50Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, max ${result.maxMs.toFixed(1)} ms (answered p50 ${result.answerP50Ms.toFixed(1)}, p99 ${result.answerP99Ms.toFixed(1)} ms); ` +
             `${result.delivered}/${result.expected} delivered, ${result.lost} lost, ${result.duplicates + result.unexpected} extra; ` +
             `${result.achievedPerSecond.toFixed(0)} callbacks/s; CPU ${(result.serviceCores * 100).toFixed(0)}% of a core; ` +
-            `full GCs ${result.majorGcs === null ? '?' : `${result.majorGcs.count} (${(result.majorGcs.seconds * 1000).toFixed(0)} ms)`}`,
+            `full GCs ${majorGcsText(result)}`,
         );
       }
       byRate.push({ perSecond, runs });
@@ -176,6 +174,10 @@ async function measure(service: BenchService, fleet: SubscriberFleet, load: Omit
   await sleep(300);
   return { ...analyse(sent, await fleet.drain(), fleet.roomOf), serviceCores, majorGcs };
 }
+
+/** A run's full GCs as the table and the log show them: count and time, or ? for a server without metrics. */
+const majorGcsText = ({ majorGcs }: Pick<FanoutRun, 'majorGcs'>) =>
+  majorGcs === null ? '?' : `${majorGcs.count} (${(majorGcs.seconds * 1000).toFixed(0)} ms)`;
 
 /** The server's mark-compact collections so far (prom-client's GC histogram), or null for a server without Prometheus metrics (the floor). */
 async function majorGcTotals(server: BenchService): Promise<{ count: number; seconds: number } | null> {
