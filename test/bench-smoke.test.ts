@@ -34,9 +34,16 @@ describe.skipIf(!server)('npm run bench -- --smoke', () => {
           if (f.target) expect(typeof f.met, `${section}: ${f.name}`).toBe('boolean');
         }
       }
-      const ingest = report.results.find((r) => r.section === 'ingest')!.raw as { http: { applied: number }[]; pgbench: { transactions: number }[] };
+      const ingest = report.results.find((r) => r.section === 'ingest')!.raw as {
+        http: { applied: number }[];
+        pgbench: { transactions: number }[];
+        floors: Record<string, { load: { applied: number } }[]>;
+      };
       expect(ingest.http[0]!.applied).toBeGreaterThan(0);
       expect(ingest.pgbench[0]!.transactions).toBeGreaterThan(0);
+      // The bare ingest servers' SQL names the schema's tables and columns: a migration must not leave it behind.
+      expect(Object.keys(ingest.floors)).toEqual(['statements', 'set']);
+      for (const [writes, runs] of Object.entries(ingest.floors)) expect(runs[0]!.load.applied, writes).toBeGreaterThan(0);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

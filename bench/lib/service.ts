@@ -61,6 +61,24 @@ export async function startBareSubscriptionServer(options: { fanout?: boolean } 
   return serverHandle(url, child);
 }
 
+/**
+ * A bare callback receiver writing the naive transaction's rows (bare-ingest-server.ts): the floor
+ * of the ingest section, with its statements pipelined per callback or one set-based statement
+ * per batch.
+ */
+export async function startBareIngestServer(databaseUrl: string, writes: 'statements' | 'set'): Promise<BenchService> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const { child } = await startServerProcess(`the bare ingest server (${writes})`, ['--import', 'tsx', 'bench/lib/bare-ingest-server.ts'], {
+    NODE_ENV: 'production',
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    ZEGO_CALLBACK_SECRET: BENCH_SECRET,
+    WRITES: writes,
+  }, async () => (await fetch(url)).ok);
+  return serverHandle(url, child);
+}
+
 function serverHandle(url: string, child: ChildProcess): BenchService {
   return {
     url,
