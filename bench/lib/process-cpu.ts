@@ -11,8 +11,3 @@ export async function cpuSeconds(pid: number): Promise<number> {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
-
-/** CPU seconds of several processes together (the PostgreSQL backends of one database, say). */
-export async function totalCpuSeconds(pids: readonly number[]): Promise<number> {
-  return (await Promise.all(pids.map(cpuSeconds))).reduce((sum, s) => sum + s, 0);
-}

@@ -3,7 +3,7 @@ import { loadCallbacks, type CallbackLoadResult } from '../lib/callback-load.js'
 import { figure, median, type BenchContext, type SectionResult } from '../lib/figures.js';
 import { runPgbench, type PgbenchResult } from '../lib/pgbench.js';
 import { openRooms } from '../lib/presence-rooms.js';
-import { cpuSeconds, totalCpuSeconds } from '../lib/process-cpu.js';
+import { cpuSeconds } from '../lib/process-cpu.js';
 import { createScratchDatabase, type ScratchDatabase } from '../lib/scratch-database.js';
 import { startBareIngestServer, startBenchService, type BenchService } from '../lib/service.js';
 
@@ -137,12 +137,16 @@ async function measureLoad(
   options: { seconds: number; rooms: number },
 ): Promise<MeasuredLoad> {
   const before = await settledEventCount(scratch);
-  const backends = await backendsNamed(scratch, applicationName);
-  const cpuBefore = { server: await cpuSeconds(server.pid), database: await totalCpuSeconds(backends), loadGenerator: process.cpuUsage() };
+  // The backends are listed again after the load: the service's pool closes connections idle for
+  // a minute (longer than the floors' and pgbench's runs in between) and opens new ones under load.
+  const backendsBefore = await backendCpuSeconds(scratch, applicationName);
+  const cpuBefore = { server: await cpuSeconds(server.pid), loadGenerator: process.cpuUsage() };
   const load = await loadCallbacks(server.url, { connections: CONCURRENCY, ...options });
   const loadGenerator = process.cpuUsage(cpuBefore.loadGenerator);
   const serverMs = ((await cpuSeconds(server.pid)) - cpuBefore.server) * 1000 / load.applied;
-  const databaseMs = ((await totalCpuSeconds(backends)) - cpuBefore.database) * 1000 / load.applied;
+  let databaseSeconds = 0;
+  for (const [pid, seconds] of await backendCpuSeconds(scratch, applicationName)) databaseSeconds += seconds - (backendsBefore.get(pid) ?? 0);
+  const databaseMs = databaseSeconds * 1000 / load.applied;
   const stored = (await settledEventCount(scratch)) - before;
   if (load.refused > 0) throw new Error(`ingest: ${load.refused} callbacks to ${applicationName} were not answered 200 applied`);
   // Every "applied" must be committed; a few more may be, answered after the load stopped listening.
@@ -152,11 +156,14 @@ async function measureLoad(
   return { load, serverMs, databaseMs, loadGeneratorMs: (loadGenerator.user + loadGenerator.system) / 1000 / load.applied };
 }
 
-/** A server's connections to its database (by application name, a LIKE pattern), whose CPU time is its write path's share of PostgreSQL. */
-async function backendsNamed(scratch: ScratchDatabase, applicationName: string): Promise<number[]> {
+/**
+ * CPU seconds of a server's connections to its database (by application name, a LIKE pattern),
+ * by backend pid: the server's write path's share of PostgreSQL.
+ */
+async function backendCpuSeconds(scratch: ScratchDatabase, applicationName: string): Promise<Map<number, number>> {
   const rows = await scratch.admin<{ pid: number }[]>`
     select pid from pg_stat_activity where datname = ${scratch.name} and application_name like ${applicationName}`;
-  return rows.map((r) => r.pid);
+  return new Map(await Promise.all(rows.map(async ({ pid }) => [pid, await cpuSeconds(pid)] as const)));
 }
 
 /**
