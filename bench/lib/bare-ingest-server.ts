@@ -16,7 +16,7 @@
  * and PostgreSQL beside it, before it does any work of its own.
  *
  * Run in its own process:
- *   PORT=<port> DATABASE_URL=<url> ZEGO_CALLBACK_SECRET=<secret> WRITES=statements|set node --import tsx bench/lib/bare-ingest-server.ts
+ *   PORT=<port> DATABASE_URL=<url> ZEGO_CALLBACK_SECRET=<secret> WRITES=statements|set APPLICATION_NAME=<name> node --import tsx bench/lib/bare-ingest-server.ts
  */
 import { createServer, type ServerResponse } from 'node:http';
 import postgres from 'postgres';
@@ -32,7 +32,7 @@ interface Pending {
 const secret = process.env.ZEGO_CALLBACK_SECRET ?? '';
 const writes = process.env.WRITES === 'set' ? 'set' : 'statements';
 // Named so that the bench can find these connections' backends and read their CPU time.
-const db = postgres(process.env.DATABASE_URL ?? '', { max: 2, connection: { application_name: `bench-ingest-floor-${writes}` }, onnotice: () => {} });
+const db = postgres(process.env.DATABASE_URL ?? '', { max: 2, connection: { application_name: process.env.APPLICATION_NAME ?? '' }, onnotice: () => {} });
 
 const isLogin = (f: Fields) => f.event === 'room_login';
 const at = (ms: string | undefined) => (ms === undefined ? null : new Date(Number(ms)));

@@ -61,12 +61,17 @@ export async function startBareSubscriptionServer(options: { fanout?: boolean } 
   return serverHandle(url, child);
 }
 
+export type BareIngestWrites = 'statements' | 'set';
+
+/** What a bare ingest server's connections call themselves, so that their backends can be found in pg_stat_activity. */
+export const bareIngestApplicationName = (writes: BareIngestWrites): string => `bench-ingest-floor-${writes}`;
+
 /**
  * A bare callback receiver writing the naive transaction's rows (bare-ingest-server.ts): the floor
  * of the ingest section, with its statements pipelined per callback or one set-based statement
  * per batch.
  */
-export async function startBareIngestServer(databaseUrl: string, writes: 'statements' | 'set'): Promise<BenchService> {
+export async function startBareIngestServer(databaseUrl: string, writes: BareIngestWrites): Promise<BenchService> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const { child } = await startServerProcess(`the bare ingest server (${writes})`, ['--import', 'tsx', 'bench/lib/bare-ingest-server.ts'], {
@@ -75,6 +80,7 @@ export async function startBareIngestServer(databaseUrl: string, writes: 'statem
     DATABASE_URL: databaseUrl,
     ZEGO_CALLBACK_SECRET: BENCH_SECRET,
     WRITES: writes,
+    APPLICATION_NAME: bareIngestApplicationName(writes),
   }, async () => (await fetch(url)).ok);
   return serverHandle(url, child);
 }

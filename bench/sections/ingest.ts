@@ -5,7 +5,7 @@ import { runPgbench, type PgbenchResult } from '../lib/pgbench.js';
 import { openRooms } from '../lib/presence-rooms.js';
 import { cpuSeconds } from '../lib/process-cpu.js';
 import { createScratchDatabase, type ScratchDatabase } from '../lib/scratch-database.js';
-import { startBareIngestServer, startBenchService, type BenchService } from '../lib/service.js';
+import { bareIngestApplicationName, startBareIngestServer, startBenchService, type BareIngestWrites, type BenchService } from '../lib/service.js';
 
 const CONCURRENCY = 32;
 const ROOMS = 1_000;
@@ -14,8 +14,7 @@ const ROOMS = 1_000;
 // speed drifts between days.
 const ISSUE_NAIVE_TPS = 2_000;
 
-const FLOORS = ['statements', 'set'] as const;
-type FloorWrites = (typeof FLOORS)[number];
+const FLOORS: readonly BareIngestWrites[] = ['statements', 'set'];
 
 /** A load over HTTP and what it cost: CPU per callback applied, of the server, its PostgreSQL backends and the load generator. */
 interface MeasuredLoad {
@@ -41,7 +40,7 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
     await scratch.drop();
     throw error;
   });
-  const floors = new Map<FloorWrites, BenchService>();
+  const floors = new Map<BareIngestWrites, BenchService>();
   try {
     // pgbench picks rooms "1".."rooms" by number; each must exist with a current lifecycle.
     await openRooms(service.url, '1', Array.from({ length: rooms }, (_, i) => String(i + 1)));
@@ -57,13 +56,13 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
 
     const measure = (server: BenchService, applicationName: string) => measureLoad(scratch, server, applicationName, { seconds, rooms });
     const serviceRuns: MeasuredLoad[] = [];
-    const floorRuns = new Map<FloorWrites, MeasuredLoad[]>(FLOORS.map((writes) => [writes, []]));
+    const floorRuns = new Map<BareIngestWrites, MeasuredLoad[]>(FLOORS.map((writes) => [writes, []]));
     const pgbench: PgbenchResult[] = [];
     const notify: PgbenchResult[] = [];
     const naive: PgbenchResult[] = [];
     for (let run = 0; run < context.runs; run += 1) {
       serviceRuns.push(await measure(service, 'zego-presence:%'));
-      for (const writes of FLOORS) floorRuns.get(writes)!.push(await measure(floors.get(writes)!, floorApplicationName(writes)));
+      for (const writes of FLOORS) floorRuns.get(writes)!.push(await measure(floors.get(writes)!, bareIngestApplicationName(writes)));
       pgbench.push(await runPgbench(scratch.url, scripts, { clients: CONCURRENCY, seconds }));
       notify.push(await runPgbench(scratch.url, scripts, { clients: CONCURRENCY, seconds, variant: 'notify' }));
       naive.push(await runPgbench(scratch.url, scripts, { clients: CONCURRENCY, seconds, variant: 'naive' }));
@@ -77,7 +76,7 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
     const naiveTarget = { kind: 'atLeast', value: median(naive.map((p) => p.tps)), against: 'the naive 4-statement transaction under pgbench, same run' } as const;
     const http = serviceRuns.map((m) => m.load);
     const sql = `${scripts.statements} statements + BEGIN/COMMIT per callback, c=${CONCURRENCY}, ${seconds} s per run`;
-    const floorFigure = (writes: FloorWrites, how: string) => {
+    const floorFigure = (writes: BareIngestWrites, how: string) => {
       const runs = floorRuns.get(writes)!;
       const cpu = (of: (m: MeasuredLoad) => number) => median(runs.map(of)).toFixed(2);
       return figure(`the floor, a bare server: ${how}`, 'callbacks/s', runs.map((m) => m.load.perSecond), naiveTarget,
@@ -122,8 +121,6 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
     await scratch.drop();
   }
 }
-
-const floorApplicationName = (writes: FloorWrites) => `bench-ingest-floor-${writes}`;
 
 /**
  * Runs the callback load against `server` and measures its CPU, its PostgreSQL backends' (the
