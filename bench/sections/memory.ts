@@ -18,11 +18,9 @@ interface MemoryRun {
   /** The same, `earlyMs` after the warm-up and after the last SNAPSHOT, as the earlier runs in BENCHMARKS.md read them. */
   rssIdleEarlyBytes: number;
   rssSubscribedEarlyBytes: number;
-  perSubscriptionEarlyBytes: number;
   /** The service's own JS heap figure; the bare server has no /metrics. */
   heapUsedIdleBytes?: number;
   heapUsedSubscribedBytes?: number;
-  perSubscriptionBytes: number;
 }
 
 interface Sizes {
@@ -64,8 +62,8 @@ export async function memory(context: BenchContext): Promise<SectionResult> {
       runs.push(r);
       context.log(
         `memory run ${run + 1}: RSS ${mib(r.rssIdleBytes)} → ${mib(r.rssSubscribedBytes)} MiB with ${r.subscriptions} subscriptions, ` +
-          `${(r.perSubscriptionBytes / 1024).toFixed(1)} KiB each (JS heap used ${mib(r.heapUsedIdleBytes!)} → ${mib(r.heapUsedSubscribedBytes!)} MiB; ` +
-          `${size.earlyMs / 1000} s after: ${mib(r.rssIdleEarlyBytes)} → ${mib(r.rssSubscribedEarlyBytes)} MiB, ${(r.perSubscriptionEarlyBytes / 1024).toFixed(1)} KiB each)`,
+          `${(perSubscription(r) / 1024).toFixed(1)} KiB each (JS heap used ${mib(r.heapUsedIdleBytes!)} → ${mib(r.heapUsedSubscribedBytes!)} MiB; ` +
+          `${size.earlyMs / 1000} s after: ${mib(r.rssIdleEarlyBytes)} → ${mib(r.rssSubscribedEarlyBytes)} MiB, ${(perSubscription(r, 'early') / 1024).toFixed(1)} KiB each)`,
       );
       await server.stop();
       server = undefined;
@@ -77,16 +75,16 @@ export async function memory(context: BenchContext): Promise<SectionResult> {
       floorRuns.push(await idleSubscriptionCost(server, rooms, roomIds(5, `warm${run}`), size));
       const floor = floorRuns.at(-1)!;
       context.log(
-        `memory floor run ${run + 1}: bare graphql-ws + graphql-js, ${(floor.perSubscriptionBytes / 1024).toFixed(1)} KiB per subscription ` +
-          `(${size.earlyMs / 1000} s after: ${(floor.perSubscriptionEarlyBytes / 1024).toFixed(1)} KiB)`,
+        `memory floor run ${run + 1}: bare graphql-ws + graphql-js, ${(perSubscription(floor) / 1024).toFixed(1)} KiB per subscription ` +
+          `(${size.earlyMs / 1000} s after: ${(perSubscription(floor, 'early') / 1024).toFixed(1)} KiB)`,
       );
       await server.stop();
       server = undefined;
     }
-    const floors = floorRuns.map((r) => r.perSubscriptionBytes);
+    const floors = floorRuns.map((r) => perSubscription(r));
 
     const count = runs[0]!.subscriptions.toLocaleString('en-US');
-    const perSubscription = runs.map((r) => r.perSubscriptionBytes);
+    const perRun = runs.map((r) => perSubscription(r));
     return {
       section: 'memory',
       figures: [
@@ -94,12 +92,12 @@ export async function memory(context: BenchContext): Promise<SectionResult> {
           `fresh service per run, warmed by ${size.rooms} room-opening callbacks (first run), a few login/logout callbacks, one rooms query and a few subscriptions opened and closed; median of ${size.samples} samples 1 s apart after ${size.settleMs / 1000} s idle`),
         figure(`service RSS, ${count} idle subscriptions`, 'MiB', runs.map((r) => r.rssSubscribedBytes / 2 ** 20), undefined,
           `${PER_ROOM} per room × ${size.rooms} rooms, each with its own WebSocket (the costlier, browser-tab case), measured ${size.settleMs / 1000} s after every SNAPSHOT arrived`),
-        figure('memory per idle subscription', 'bytes', perSubscription, { kind: 'atMost', value: TARGET_BYTES, against: 'target: 20 KB = 20 × 1024 bytes' },
-          `(RSS with − RSS without) / ${count}, both settled; includes the WebSocket and the GraphQL operation; JS heap used per subscription ${(median(runs.map((r) => (r.heapUsedSubscribedBytes! - r.heapUsedIdleBytes!) / r.subscriptions)) / 1024).toFixed(1)} KiB (median); ${(median(perSubscription) / median(floors)).toFixed(2)} × the floor below`),
-        figure(`memory per idle subscription, ${size.earlyMs / 1000} s after opening`, 'bytes', runs.map((r) => r.perSubscriptionEarlyBytes), undefined,
+        figure('memory per idle subscription', 'bytes', perRun, { kind: 'atMost', value: TARGET_BYTES, against: 'target: 20 KB = 20 × 1024 bytes' },
+          `(RSS with − RSS without) / ${count}, both settled; includes the WebSocket and the GraphQL operation; JS heap used per subscription ${(median(runs.map((r) => (r.heapUsedSubscribedBytes! - r.heapUsedIdleBytes!) / r.subscriptions)) / 1024).toFixed(1)} KiB (median); ${(median(perRun) / median(floors)).toFixed(2)} × the floor below`),
+        figure(`memory per idle subscription, ${size.earlyMs / 1000} s after opening`, 'bytes', runs.map((r) => perSubscription(r, 'early')), undefined,
           `the same difference read ${size.earlyMs / 1000} s after the warm-up and after the last SNAPSHOT, as the earlier runs in BENCHMARKS.md did: both states still hold heap their setting-up grew into, by amounts that vary from run to run`),
         figure('memory per idle subscription, the floor: bare graphql-ws + graphql-js', 'bytes', floors, undefined,
-          `the same fleet against graphql-ws 6 over ws on Node's HTTP server with a graphql-js schema answering the same subscription with one SNAPSHOT, and nothing else (bench/lib/bare-subscription-server.ts); fresh process per run, settled the same way; ${size.earlyMs / 1000} s after opening: ${floorRuns.map((r) => Math.round(r.perSubscriptionEarlyBytes).toLocaleString('en-US')).join(' / ')} bytes`),
+          `the same fleet against graphql-ws 6 over ws on Node's HTTP server with a graphql-js schema answering the same subscription with one SNAPSHOT, and nothing else (bench/lib/bare-subscription-server.ts); fresh process per run, settled the same way; ${size.earlyMs / 1000} s after opening: ${floorRuns.map((r) => Math.round(perSubscription(r, 'early')).toLocaleString('en-US')).join(' / ')} bytes`),
       ],
       raw: { runs, floorRuns },
     };
@@ -135,10 +133,8 @@ async function idleSubscriptionCost(
       rssSubscribedBytes: subscribed.settled,
       rssIdleEarlyBytes: idle.early,
       rssSubscribedEarlyBytes: subscribed.early,
-      perSubscriptionEarlyBytes: (subscribed.early - idle.early) / fleet.size,
       heapUsedIdleBytes,
       heapUsedSubscribedBytes,
-      perSubscriptionBytes: (subscribed.settled - idle.settled) / fleet.size,
     };
   } finally {
     await fleet.stop();
@@ -160,6 +156,13 @@ async function idleRss(server: BenchService, { samples, earlyMs, settleMs }: Siz
     values.push(await server.rssBytes());
   }
   return { early, settled: median(values) };
+}
+
+/** (RSS with − RSS without) ÷ subscriptions, both read settled or both read early. */
+function perSubscription(run: MemoryRun, when: 'settled' | 'early' = 'settled'): number {
+  const [withSubscriptions, without] =
+    when === 'settled' ? [run.rssSubscribedBytes, run.rssIdleBytes] : [run.rssSubscribedEarlyBytes, run.rssIdleEarlyBytes];
+  return (withSubscriptions - without) / run.subscriptions;
 }
 
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
