@@ -35,11 +35,11 @@ describe.skipIf(!server)('npm run bench -- --smoke', () => {
         }
       }
       const ingest = report.results.find((r) => r.section === 'ingest')!.raw as {
-        http: { applied: number }[];
+        service: { load: { applied: number } }[];
         pgbench: { transactions: number }[];
         floors: Record<string, { load: { applied: number } }[]>;
       };
-      expect(ingest.http[0]!.applied).toBeGreaterThan(0);
+      expect(ingest.service[0]!.load.applied).toBeGreaterThan(0);
       expect(ingest.pgbench[0]!.transactions).toBeGreaterThan(0);
       // The bare ingest servers' SQL names the schema's tables and columns: a migration must not leave it behind.
       expect(Object.keys(ingest.floors)).toEqual(['statements', 'set']);

@@ -106,8 +106,7 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
           'why change notices go over Redis after commit, not NOTIFY inside the write (README, Several instances)'),
       ],
       raw: {
-        http,
-        cpu: serviceRuns.map(({ serverMs, databaseMs, loadGeneratorMs }) => ({ serviceMs: serverMs, databaseMs, loadGeneratorMs })),
+        service: serviceRuns,
         floors: Object.fromEntries(floorRuns),
         pgbench,
         notify,
