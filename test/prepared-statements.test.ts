@@ -2,6 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roomEvents, rooms } from '../src/db/schema.js';
 import { findStoredEvents } from '../src/db/room-events.js';
+import { saveRoomStates } from '../src/db/room-state.js';
 import { applyRoomEvents } from '../src/presence/apply.js';
 import { databaseTargets, type TestDatabase } from './support/databases.js';
 import { queryRows } from './support/rows.js';
@@ -63,6 +64,33 @@ describe.skipIf(!postgresTarget)('statements on PostgreSQL', () => {
     // One statement per table written, whatever the number of rows each batch wrote to it.
     for (const table of ['room_events', 'presence_changes', 'room_members', 'room_lifecycles']) {
       expect(statements.filter((s) => s.startsWith(`insert into "${table}"`)), table).toHaveLength(1);
+    }
+  });
+
+  it('update rooms one index probe each, even in a plan made while the table was small', async () => {
+    const fresh = await postgresTarget!.create({ max: 1 });
+    try {
+      await saveRoomStates(fresh.handle.db, [
+        { id: 1, currentSeq: '5', version: 1, memberCount: 1 },
+        { id: 2, currentSeq: '5', version: 1, memberCount: 1 },
+      ]);
+      const [found] = await queryRows(fresh.handle.db, sql`select statement from pg_prepared_statements where statement like '%update "rooms" set%'`);
+      const text = String(found!.statement);
+      const args = `1, '5', 1, 1, 2, '5', 1, 1`;
+      const session = await fresh.admin!.reserve();
+      try {
+        await session.unsafe(`insert into rooms (app_id, room_id) select 'p', i::text from generate_series(1, 5) as i`);
+        await session.unsafe(`prepare update_rooms as ${text}`);
+        for (let i = 0; i < 6; i += 1) await session.unsafe(`execute update_rooms(${args})`);
+        await session.unsafe(`insert into rooms (app_id, room_id) select 'q', i::text from generate_series(1, 20000) as i`);
+        const plan = (await session.unsafe(`explain execute update_rooms(${args})`)).map((row) => String(row['QUERY PLAN'])).join('\n');
+        expect(plan).toMatch(/Index Scan using rooms_pkey/);
+        expect(plan).not.toMatch(/Seq Scan on rooms/);
+      } finally {
+        session.release();
+      }
+    } finally {
+      await fresh.dispose();
     }
   });
 
