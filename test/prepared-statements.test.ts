@@ -67,28 +67,36 @@ describe.skipIf(!postgresTarget)('statements on PostgreSQL', () => {
     }
   });
 
+  /**
+   * The service's prepared statement matching `like`, prepared again in a session of its own and
+   * run with `args` until PostgreSQL keeps one plan for it; then `grow` runs in that session and
+   * the plan the statement would run with is returned.
+   */
+  async function planAfterGrowth(database: TestDatabase, like: string, args: string, grow: string): Promise<string> {
+    const [found] = await queryRows(database.handle.db, sql`select statement from pg_prepared_statements where statement like ${like}`);
+    const session = await database.admin!.reserve();
+    try {
+      await session.unsafe(`prepare under_test as ${String(found!.statement)}`);
+      for (let i = 0; i < 6; i += 1) await session.unsafe(`execute under_test(${args})`);
+      await session.unsafe(grow);
+      return (await session.unsafe(`explain execute under_test(${args})`)).map((row) => String(row['QUERY PLAN'])).join('\n');
+    } finally {
+      session.release();
+    }
+  }
+
   it('update rooms one index probe each, even in a plan made while the table was small', async () => {
     const fresh = await postgresTarget!.create({ max: 1 });
     try {
+      await fresh.admin!.unsafe(`insert into rooms (app_id, room_id) select 'p', i::text from generate_series(1, 5) as i`);
       await saveRoomStates(fresh.handle.db, [
         { id: 1, currentSeq: '5', version: 1, memberCount: 1 },
         { id: 2, currentSeq: '5', version: 1, memberCount: 1 },
       ]);
-      const [found] = await queryRows(fresh.handle.db, sql`select statement from pg_prepared_statements where statement like '%update "rooms" set%'`);
-      const text = String(found!.statement);
-      const args = `1, '5', 1, 1, 2, '5', 1, 1`;
-      const session = await fresh.admin!.reserve();
-      try {
-        await session.unsafe(`insert into rooms (app_id, room_id) select 'p', i::text from generate_series(1, 5) as i`);
-        await session.unsafe(`prepare update_rooms as ${text}`);
-        for (let i = 0; i < 6; i += 1) await session.unsafe(`execute update_rooms(${args})`);
-        await session.unsafe(`insert into rooms (app_id, room_id) select 'q', i::text from generate_series(1, 20000) as i`);
-        const plan = (await session.unsafe(`explain execute update_rooms(${args})`)).map((row) => String(row['QUERY PLAN'])).join('\n');
-        expect(plan).toMatch(/Index Scan using rooms_pkey/);
-        expect(plan).not.toMatch(/Seq Scan on rooms/);
-      } finally {
-        session.release();
-      }
+      const plan = await planAfterGrowth(fresh, '%update "rooms" set%', `1, '5', 1, 1, 2, '5', 1, 1`,
+        `insert into rooms (app_id, room_id) select 'q', i::text from generate_series(1, 20000) as i`);
+      expect(plan).toMatch(/Index Scan using rooms_pkey/);
+      expect(plan).not.toMatch(/Seq Scan on rooms/);
     } finally {
       await fresh.dispose();
     }
@@ -99,28 +107,15 @@ describe.skipIf(!postgresTarget)('statements on PostgreSQL', () => {
     const fresh = await postgresTarget!.create({ max: 1 });
     try {
       await findStoredEvents(fresh.handle.db, [{ appId: 'p', roomId: 'r', dedupKey: 'k' }]);
-      const [found] = await queryRows(
-        fresh.handle.db,
-        sql`select statement, cardinality(parameter_types) as params from pg_prepared_statements where statement like '%lateral%from "room_events"%'`,
-      );
+      const like = '%lateral%from "room_events"%';
+      const [found] = await queryRows(fresh.handle.db, sql`select cardinality(parameter_types) as params from pg_prepared_statements where statement like ${like}`);
       // The keys, as JSON, are its one parameter.
       expect(found).toMatchObject({ params: 1 });
-      const text = String(found!.statement);
-      const args = `'${JSON.stringify([{ app_id: 'p', room_id: 'r', dedup_key: 'k' }])}'`;
-      // The same statement in a session of its own, run until PostgreSQL keeps one plan for it, then the table grows.
-      const session = await fresh.admin!.reserve();
-      try {
-        await session.unsafe(`prepare probe as ${text}`);
-        for (let i = 0; i < 6; i += 1) await session.unsafe(`execute probe(${args})`);
-        await session.unsafe(`
-          insert into room_events (event, app_id, room_id, room_seq, event_at, sent_at, dedup_key, payload)
-          select 'room_login', 'p', (i % 100)::text, 1, now(), now(), 'k' || i, '{}' from generate_series(1, 20000) as i`);
-        const plan = (await session.unsafe(`explain execute probe(${args})`)).map((row) => String(row['QUERY PLAN'])).join('\n');
-        expect(plan).toMatch(/Index (Only )?Scan using room_events_dedup_key/);
-        expect(plan).not.toMatch(/Seq Scan on room_events/);
-      } finally {
-        session.release();
-      }
+      const plan = await planAfterGrowth(fresh, like, `'${JSON.stringify([{ app_id: 'p', room_id: 'r', dedup_key: 'k' }])}'`, `
+        insert into room_events (event, app_id, room_id, room_seq, event_at, sent_at, dedup_key, payload)
+        select 'room_login', 'p', (i % 100)::text, 1, now(), now(), 'k' || i, '{}' from generate_series(1, 20000) as i`);
+      expect(plan).toMatch(/Index (Only )?Scan using room_events_dedup_key/);
+      expect(plan).not.toMatch(/Seq Scan on room_events/);
     } finally {
       await fresh.dispose();
     }
