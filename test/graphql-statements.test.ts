@@ -50,22 +50,51 @@ describe.each(databaseTargets())('SQL statements per GraphQL query ($name)', (ta
     await database?.dispose();
   });
 
-  /** The statements one query sends, each shortened to its first words (enough to tell them apart). */
+  /** The statements one query sends. */
   async function statementsOf(query: string, first: number): Promise<{ items: number; statements: string[] }> {
     statements.length = 0;
     const data = await queryData(service.url, query, { first });
     const connection = data.logoutEvents ?? data.rooms;
-    return { items: connection.edges.length, statements: statements.map((sql) => sql.slice(0, 120)) };
+    return { items: connection.edges.length, statements: [...statements] };
   }
 
   it('loads a page of 50 logout events with their rooms and members in as many statements as a page of 5', async () => {
     const small = await statementsOf(LOGOUTS_WITH_ROOMS, 5);
     const large = await statementsOf(LOGOUTS_WITH_ROOMS, 50);
     expect([small.items, large.items]).toEqual([5, 50]);
-    // The page, its total, the rooms, the member pages of each `members` field (two argument
+    // The page with its rooms, its total, the member pages of each `members` field (two argument
     // sets), and the HOST counts: one statement each, however many logouts the page has.
-    expect(large.statements).toHaveLength(6);
-    expect(small.statements).toHaveLength(6);
+    expect(large.statements).toHaveLength(5);
+    expect(small.statements).toHaveLength(5);
+  });
+
+  it('reads the rooms of a logout page in the page statement however the query asks for them', async () => {
+    const asked = [
+      `query($first: Int) { logoutEvents(filter: { appId: "${appId}" }, first: $first) { edges { node { place: room { roomId } } } } }`,
+      `query($first: Int) { logoutEvents(filter: { appId: "${appId}" }, first: $first) { ...Page } }
+       fragment Page on LogoutEventConnection { edges { node { ... on LogoutEvent { room { roomId } } } } }`,
+    ];
+    for (const query of asked) {
+      const { items, statements: sent } = await statementsOf(query, 50);
+      expect(items).toBe(50);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]).toMatch(/left join "rooms"/);
+    }
+    const skipped = `query($first: Int, $no: Boolean = false) { logoutEvents(filter: { appId: "${appId}" }, first: $first) {
+      edges { node { id room @include(if: $no) { roomId } } } } }`;
+    const withoutRooms = await statementsOf(skipped, 50);
+    expect(withoutRooms.statements).toHaveLength(1);
+    expect(withoutRooms.statements[0]).not.toMatch(/"rooms"/);
+    expect(withoutRooms.statements[0]).toMatch(/from "room_events"/);
+  });
+
+  it('shows the same room from a page statement as from the room loader', async () => {
+    const fields = 'id roomId roomSeq isOpen memberCount createdAt closedAt updatedAt';
+    const page = await queryData(service.url, `{ logoutEvents(filter: { appId: "${appId}" }, first: ${ROOMS}) { edges { node { roomId room { ${fields} } } } } }`);
+    const fromPage = new Map(page.logoutEvents.edges.map((edge: any) => [edge.node.roomId, edge.node.room]));
+    const listed = await queryData(service.url, `{ rooms(appId: "${appId}", first: ${ROOMS}) { edges { node { ${fields} } } } }`);
+    expect(fromPage.size).toBe(ROOMS);
+    for (const { node } of listed.rooms.edges) expect(fromPage.get(node.roomId)).toEqual(node);
   });
 
   it('loads a page of 50 rooms with their members in as many statements as a page of 5', async () => {

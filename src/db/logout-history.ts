@@ -1,7 +1,8 @@
 import { and, count, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from './client.js';
 import { codeIn, isCodeSelected, type CodeSelection } from './code-selection.js';
-import { roomEvents } from './schema.js';
+import { currentLifecycle, roomViewColumns, toRoomView, type RoomView } from './room-queries.js';
+import { roomEvents, roomLifecycles, rooms } from './schema.js';
 
 /** Reading the logout history: every room_logout callback ever applied, newest first. */
 
@@ -113,28 +114,43 @@ function toLogoutRecord(row: LogoutRow): LogoutRecord {
 // Spelled exactly as the history indexes are ordered, so a page is read straight off an index.
 const newestFirst = [sql`${roomEvents.logoutAt} desc nulls last`, sql`${roomEvents.id} desc nulls last`];
 
+/** A logout of a history page; with `room` when the page was asked for with its rooms. */
+export interface PagedLogout extends LogoutRecord {
+  /** The room as it is now (null for a room not stored); absent when not asked for. */
+  room?: RoomView | null;
+}
+
 /**
  * The `limit` newest logouts matching `criteria` that come after `after` in history order. The
  * position is a keyset, not an offset: logouts arriving meanwhile never shift a page.
+ *
+ * `withRooms` joins each logout's room as it is now into the same statement: a page that shows
+ * its rooms then costs one round trip, not a second one for the rooms (BENCHMARKS.md).
  */
 export async function findLogoutPage(
   db: Queryable,
   criteria: LogoutCriteria,
-  page: { after: LogoutPosition | null; limit: number },
-): Promise<LogoutRecord[]> {
+  page: { after: LogoutPosition | null; limit: number; withRooms?: boolean },
+): Promise<PagedLogout[]> {
   const { after } = page;
+  const conditions = and(
+    logoutConditions(criteria),
+    after === null ? undefined : sql`(${roomEvents.logoutAt}, ${roomEvents.id}) < (${after.logoutAt.toISOString()}::timestamptz, ${after.id})`,
+  );
+  if (!page.withRooms) {
+    const rows = await db.select(logoutColumns).from(roomEvents).where(conditions).orderBy(...newestFirst).limit(page.limit);
+    return rows.map(toLogoutRecord);
+  }
   const rows = await db
-    .select(logoutColumns)
+    .select({ logout: logoutColumns, room: roomViewColumns })
     .from(roomEvents)
-    .where(
-      and(
-        logoutConditions(criteria),
-        after === null ? undefined : sql`(${roomEvents.logoutAt}, ${roomEvents.id}) < (${after.logoutAt.toISOString()}::timestamptz, ${after.id})`,
-      ),
-    )
+    .leftJoin(rooms, and(eq(rooms.appId, roomEvents.appId), eq(rooms.roomId, roomEvents.roomId)))
+    .leftJoin(roomLifecycles, currentLifecycle)
+    .where(conditions)
     .orderBy(...newestFirst)
     .limit(page.limit);
-  return rows.map(toLogoutRecord);
+  // Drizzle nulls a joined object only when its columns come from one table; these come from two.
+  return rows.map((row) => ({ ...toLogoutRecord(row.logout), room: row.room?.pk == null ? null : toRoomView(row.room) }));
 }
 
 export async function countLogouts(db: Queryable, criteria: LogoutCriteria): Promise<number> {

@@ -41,7 +41,8 @@ export interface MemberPosition {
   userAccount: string;
 }
 
-const roomViewColumns = {
+/** The columns a RoomView is made of: the room, and its current lifecycle joined by `currentLifecycle`. */
+export const roomViewColumns = {
   pk: rooms.id,
   appId: rooms.appId,
   roomId: rooms.roomId,
@@ -55,16 +56,16 @@ const roomViewColumns = {
   supersededAt: roomLifecycles.supersededAt,
 };
 
-type RoomViewRow = { [K in keyof typeof roomViewColumns]: (typeof roomViewColumns)[K]['_']['data'] | null };
+export type RoomViewRow = { [K in keyof typeof roomViewColumns]: (typeof roomViewColumns)[K]['_']['data'] | null };
+
+/** The join condition of a room's current lifecycle (none until an event names one). */
+export const currentLifecycle = and(eq(roomLifecycles.roomPk, rooms.id), eq(roomLifecycles.roomSeq, rooms.currentSeq))!;
 
 function selectRoomViews(db: Queryable) {
-  return db
-    .select(roomViewColumns)
-    .from(rooms)
-    .leftJoin(roomLifecycles, and(eq(roomLifecycles.roomPk, rooms.id), eq(roomLifecycles.roomSeq, rooms.currentSeq)));
+  return db.select(roomViewColumns).from(rooms).leftJoin(roomLifecycles, currentLifecycle);
 }
 
-function toRoomView(row: RoomViewRow): RoomView {
+export function toRoomView(row: RoomViewRow): RoomView {
   return {
     pk: row.pk!,
     appId: row.appId!,

@@ -1,14 +1,16 @@
-import { countLogouts, findLogoutPage, matchesLogoutCriteria, type LogoutCriteria, type LogoutRecord } from '../db/logout-history.js';
+import { countLogouts, findLogoutPage, matchesLogoutCriteria, type LogoutCriteria, type LogoutRecord, type PagedLogout } from '../db/logout-history.js';
 import { logoutReason, reasonCodesFor, roleCodesFor, userRole } from '../presence/codes.js';
 import { resolveAppId } from './app-scope.js';
 import { builder } from './builder.js';
 import { LogoutReasonEnum, UserRoleEnum } from './enums.js';
 import { decodeCursor, emptyPage, encodeCursor, isInstantMs, pageArgs, pageOf, pageSize } from './pagination.js';
 import { Room } from './rooms.js';
+import { selects } from './selection.js';
 
 /** The logout history: who left which room, when, why, and after how long. */
 
-export type LogoutEventShape = LogoutRecord;
+/** A logout; one read by a history page may carry its room, read in the page's own statement. */
+export type LogoutEventShape = PagedLogout;
 
 export const LogoutEvent = builder.objectRef<LogoutEventShape>('LogoutEvent');
 
@@ -45,7 +47,8 @@ LogoutEvent.implement({
       type: Room,
       nullable: true,
       description: 'The room as it is now.',
-      resolve: (logout, _args, { loaders }) => loaders.roomByKey.load({ appId: logout.appId, roomId: logout.roomId }),
+      resolve: (logout, _args, { loaders }) =>
+        logout.room !== undefined ? logout.room : loaders.roomByKey.load({ appId: logout.appId, roomId: logout.roomId }),
     }),
   }),
 });
@@ -102,13 +105,14 @@ builder.queryField('logoutEvents', (t) =>
       filter: t.arg({ type: LogoutEventFilter }),
       ...pageArgs(),
     },
-    resolve: async (_root, args, { db }) => {
+    resolve: async (_root, args, { db }, info) => {
       const limit = pageSize(args.first);
       const after = decodeCursor('logouts', args.after, logoutPosition);
       const appId = await resolveAppId(db, args.filter?.appId);
-      if (appId === null) return emptyPage<LogoutRecord>();
+      if (appId === null) return emptyPage<PagedLogout>();
       const criteria = logoutCriteria(args.filter, appId);
-      const rows = await findLogoutPage(db, criteria, { after, limit: limit + 1 });
+      const withRooms = selects(info, ['edges', 'node', 'room']);
+      const rows = await findLogoutPage(db, criteria, { after, limit: limit + 1, withRooms });
       return pageOf(rows, limit, logoutCursor, (logout) => logout, () => countLogouts(db, criteria));
     },
   }),
