@@ -88,7 +88,7 @@ describe.each(databaseTargets())('SQL statements per GraphQL query ($name)', (ta
     expect(withoutRooms.statements[0]).toMatch(/from "room_events"/);
   });
 
-  it('shows the same room from a page statement as from the room loader', async () => {
+  it('shows the rooms a page reads with its logouts as the rooms listing shows them', async () => {
     const fields = 'id roomId roomSeq isOpen memberCount createdAt closedAt updatedAt';
     const page = await queryData(service.url, `{ logoutEvents(filter: { appId: "${appId}" }, first: ${ROOMS}) { edges { node { roomId room { ${fields} } } } } }`);
     const fromPage = new Map(page.logoutEvents.edges.map((edge: any) => [edge.node.roomId, edge.node.room]));
