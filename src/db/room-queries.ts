@@ -56,7 +56,7 @@ export const roomViewColumns = {
   supersededAt: roomLifecycles.supersededAt,
 };
 
-export type RoomViewRow = { [K in keyof typeof roomViewColumns]: (typeof roomViewColumns)[K]['_']['data'] | null };
+type RoomViewRow = { [K in keyof typeof roomViewColumns]: (typeof roomViewColumns)[K]['_']['data'] | null };
 
 /** The join condition of a room's current lifecycle (none until an event names one). */
 export const currentLifecycle = and(eq(roomLifecycles.roomPk, rooms.id), eq(roomLifecycles.roomSeq, rooms.currentSeq))!;
