@@ -11,12 +11,17 @@
  *   pipelined in the batch's transaction (committing concurrent callbacks together).
  * - WRITES=set: the batch's rows written by one statement, data-modifying CTEs over a JSON list
  *   of the callbacks (leaner SQL per event as well).
+ * - WRITES=locked-set: the shape of a receiver that keeps its rules in the application, at its
+ *   leanest: in one transaction per batch, the batch's rooms locked (one statement), the state its
+ *   rules would need read (the members, the lifecycles and the duplicate keys, one statement, rows
+ *   returned), then the set statement above. Nothing is decided from what is read, so this is
+ *   what such a receiver could reach at best.
  *
  * What either reaches is what a Node service can take on this machine with the load generator
  * and PostgreSQL beside it, before it does any work of its own.
  *
  * Run in its own process:
- *   PORT=<port> DATABASE_URL=<url> ZEGO_CALLBACK_SECRET=<secret> WRITES=statements|set APPLICATION_NAME=<name> node --import tsx bench/lib/bare-ingest-server.ts
+ *   PORT=<port> DATABASE_URL=<url> ZEGO_CALLBACK_SECRET=<secret> WRITES=statements|set|locked-set APPLICATION_NAME=<name> node --import tsx bench/lib/bare-ingest-server.ts
  */
 import { createServer, type ServerResponse } from 'node:http';
 import postgres from 'postgres';
@@ -30,7 +35,7 @@ interface Pending {
 }
 
 const secret = process.env.ZEGO_CALLBACK_SECRET ?? '';
-const writes = process.env.WRITES === 'set' ? 'set' : 'statements';
+const writes = process.env.WRITES === 'set' || process.env.WRITES === 'locked-set' ? process.env.WRITES : 'statements';
 // Named so that the bench can find these connections' backends and read their CPU time.
 const db = postgres(process.env.DATABASE_URL ?? '', { max: 2, connection: { application_name: process.env.APPLICATION_NAME ?? '' }, onnotice: () => {} });
 
@@ -113,7 +118,44 @@ const setRows = (batch: Pending[]) =>
     })),
   );
 
+// Locked in one order (app, room) by every batch, as the service locks them.
+const LOCK_ROOMS = `
+select r.id from json_to_recordset($1::text::json) as k(app_id text, room_id text)
+cross join lateral (select id from rooms where app_id = k.app_id and room_id = k.room_id limit 1 for update) as r`;
+
+// What a batch's rules read once its rooms are locked: each key one index probe, the rows returned.
+const READ_STATE = `
+with ev as (
+  select e.*, r.id as room_pk from json_to_recordset($1::text::json) as e(app_id text, room_id text, room_seq numeric, user_account text, dedup_key text)
+  join rooms r using (app_id, room_id)
+)
+select
+  (select json_agg(m) from (select distinct room_pk, user_account from ev) as k
+    cross join lateral (select * from room_members where room_pk = k.room_pk and user_account = k.user_account limit 1) as m) as members,
+  (select json_agg(l) from (select distinct room_pk, room_seq from ev) as k
+    cross join lateral (select * from room_lifecycles where room_pk = k.room_pk and room_seq = k.room_seq limit 1) as l) as lifecycles,
+  (select json_agg(d) from ev
+    cross join lateral (select dedup_key from room_events where app_id = ev.app_id and room_id = ev.room_id and dedup_key = ev.dedup_key limit 1) as d) as stored`;
+
+const roomKeys = (batch: Pending[]) =>
+  JSON.stringify(
+    [...new Map(batch.map(({ fields: f }) => [`${f.appid}\u0000${f.room_id}`, { app_id: f.appid, room_id: f.room_id }])).entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, key]) => key),
+  );
+
+const stateKeys = (batch: Pending[]) =>
+  JSON.stringify(batch.map(({ fields: f }) => ({ app_id: f.appid, room_id: f.room_id, room_seq: f.room_seq, user_account: f.user_account, dedup_key: dedupKey(f) })));
+
 async function writeBatch(batch: Pending[]): Promise<void> {
+  if (writes === 'locked-set') {
+    await db.begin(async (tx) => {
+      await tx.unsafe(LOCK_ROOMS, [roomKeys(batch)], { prepare: true });
+      await tx.unsafe(READ_STATE, [stateKeys(batch)], { prepare: true });
+      await tx.unsafe(SET_WRITE, [setRows(batch)], { prepare: true });
+    });
+    return;
+  }
   if (writes === 'set') {
     // Two batches may lock the same rooms in different orders; PostgreSQL then aborts one of them.
     for (let attempt = 1; ; attempt += 1) {

@@ -61,7 +61,7 @@ export async function startBareSubscriptionServer(options: { fanout?: boolean } 
   return serverHandle(url, child);
 }
 
-export type BareIngestWrites = 'statements' | 'set';
+export type BareIngestWrites = 'statements' | 'set' | 'locked-set';
 
 /** What a bare ingest server's connections call themselves, so that their backends can be found in pg_stat_activity. */
 export const bareIngestApplicationName = (writes: BareIngestWrites): string => `bench-ingest-floor-${writes}`;

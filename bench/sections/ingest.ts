@@ -14,7 +14,7 @@ const ROOMS = 1_000;
 // speed drifts between days.
 const ISSUE_NAIVE_TPS = 2_000;
 
-const FLOORS: readonly BareIngestWrites[] = ['statements', 'set'];
+const FLOORS: readonly BareIngestWrites[] = ['statements', 'set', 'locked-set'];
 
 /** A load over HTTP and what it cost: CPU per callback applied, of the server, its PostgreSQL backends and the load generator. */
 interface MeasuredLoad {
@@ -102,6 +102,7 @@ export async function ingest(context: BenchContext): Promise<SectionResult> {
           'autocannon, signing every body, in the bench process: it shares the two cores with the service and PostgreSQL'),
         floorFigure('statements', "the naive statements, pipelined per callback"),
         floorFigure('set', 'one set-based statement per batch'),
+        floorFigure('locked-set', "rooms locked, state read, one set-based write, in one transaction per batch (a receiver with its rules in the application, at its leanest)"),
         figure('pgbench, the same SQL + pg_notify in the transaction', 'tx/s', notify.map((p) => p.tps), undefined,
           'why change notices go over Redis after commit, not NOTIFY inside the write (README, Several instances)'),
       ],
