@@ -120,14 +120,13 @@ const setRows = (batch: Pending[]) =>
 
 // Locked in one order (app, room) by every batch, as the service locks them.
 const LOCK_ROOMS = `
-select r.id from json_to_recordset($1::text::json) as k(app_id text, room_id text)
+select r.id, k.app_id, k.room_id from json_to_recordset($1::text::json) as k(app_id text, room_id text)
 cross join lateral (select id from rooms where app_id = k.app_id and room_id = k.room_id limit 1 for update) as r`;
 
 // What a batch's rules read once its rooms are locked: each key one index probe, the rows returned.
 const READ_STATE = `
 with ev as (
-  select e.*, r.id as room_pk from json_to_recordset($1::text::json) as e(app_id text, room_id text, room_seq numeric, user_account text, dedup_key text)
-  join rooms r using (app_id, room_id)
+  select * from json_to_recordset($1::text::json) as e(room_pk bigint, app_id text, room_id text, room_seq numeric, user_account text, dedup_key text)
 )
 select
   (select json_agg(m) from (select distinct room_pk, user_account from ev) as k
@@ -144,14 +143,22 @@ const roomKeys = (batch: Pending[]) =>
       .map(([, key]) => key),
   );
 
-const stateKeys = (batch: Pending[]) =>
-  JSON.stringify(batch.map(({ fields: f }) => ({ app_id: f.appid, room_id: f.room_id, room_seq: f.room_seq, user_account: f.user_account, dedup_key: dedupKey(f) })));
+// Keyed by the locked rooms' ids: joined against the JSON by (app, room), the rooms table was a
+// sequential scan per batch (a JSON list is planned for a guessed 100 rows).
+const stateKeys = (batch: Pending[], roomPks: Map<string, number>) =>
+  JSON.stringify(
+    batch.map(({ fields: f }) => ({
+      room_pk: roomPks.get(`${f.appid}\u0000${f.room_id}`), app_id: f.appid, room_id: f.room_id, room_seq: f.room_seq,
+      user_account: f.user_account, dedup_key: dedupKey(f),
+    })),
+  );
 
 async function writeBatch(batch: Pending[]): Promise<void> {
   if (writes === 'locked-set') {
     await db.begin(async (tx) => {
-      await tx.unsafe(LOCK_ROOMS, [roomKeys(batch)], { prepare: true });
-      await tx.unsafe(READ_STATE, [stateKeys(batch)], { prepare: true });
+      const locked = await tx.unsafe<{ id: number; app_id: string; room_id: string }[]>(LOCK_ROOMS, [roomKeys(batch)], { prepare: true });
+      const roomPks = new Map(locked.map((r) => [`${r.app_id}\u0000${r.room_id}`, Number(r.id)]));
+      await tx.unsafe(READ_STATE, [stateKeys(batch, roomPks)], { prepare: true });
       await tx.unsafe(SET_WRITE, [setRows(batch)], { prepare: true });
     });
     return;
