@@ -1,6 +1,7 @@
 /**
  * The floor of the ingest section: a callback receiver doing only what the issue's naive
- * transaction does, in the two ways the issue names to get past that transaction. Node's HTTP
+ * transaction does, in the two ways the issue names to get past that transaction, and once more
+ * with the locks and reads that a receiver planning in the application adds to it. Node's HTTP
  * server, the body parsed and its signature checked with the service's own check, then the naive
  * transaction's four rows per callback (the room's version and count, the event, the member, the
  * presence change), with the callbacks that arrive while a transaction is in flight committed
@@ -17,7 +18,7 @@
  *   returned), then the set statement above. Nothing is decided from what is read, so this is
  *   what such a receiver could reach at best.
  *
- * What either reaches is what a Node service can take on this machine with the load generator
+ * What each reaches is what a Node service can take on this machine with the load generator
  * and PostgreSQL beside it, before it does any work of its own.
  *
  * Run in its own process:
@@ -156,7 +157,7 @@ const stateKeys = (batch: Pending[], roomPks: Map<string, number>) =>
 async function writeBatch(batch: Pending[]): Promise<void> {
   if (writes === 'locked-set') {
     await db.begin(async (tx) => {
-      const locked = await tx.unsafe<{ id: number; app_id: string; room_id: string }[]>(LOCK_ROOMS, [roomKeys(batch)], { prepare: true });
+      const locked = await tx.unsafe<{ id: string; app_id: string; room_id: string }[]>(LOCK_ROOMS, [roomKeys(batch)], { prepare: true });
       const roomPks = new Map(locked.map((r) => [`${r.app_id}\u0000${r.room_id}`, Number(r.id)]));
       await tx.unsafe(READ_STATE, [stateKeys(batch, roomPks)], { prepare: true });
       await tx.unsafe(SET_WRITE, [setRows(batch)], { prepare: true });
