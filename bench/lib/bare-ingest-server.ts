@@ -27,6 +27,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import postgres from 'postgres';
 import { isValidSignature } from '../../src/callbacks/signature.js';
+import { BARE_INGEST_WRITES, type BareIngestWrites } from './service.js';
 
 type Fields = Record<string, string>;
 
@@ -36,7 +37,8 @@ interface Pending {
 }
 
 const secret = process.env.ZEGO_CALLBACK_SECRET ?? '';
-const writes = process.env.WRITES === 'set' || process.env.WRITES === 'locked-set' ? process.env.WRITES : 'statements';
+const writes = (process.env.WRITES ?? 'statements') as BareIngestWrites;
+if (!BARE_INGEST_WRITES.includes(writes)) throw new Error(`WRITES must be one of ${BARE_INGEST_WRITES.join(', ')}, not ${writes}`);
 // Named so that the bench can find these connections' backends and read their CPU time.
 const db = postgres(process.env.DATABASE_URL ?? '', { max: 2, connection: { application_name: process.env.APPLICATION_NAME ?? '' }, onnotice: () => {} });
 

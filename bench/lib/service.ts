@@ -61,7 +61,9 @@ export async function startBareSubscriptionServer(options: { fanout?: boolean } 
   return serverHandle(url, child);
 }
 
-export type BareIngestWrites = 'statements' | 'set' | 'locked-set';
+/** The bare ingest server's ways of writing (bare-ingest-server.ts), each a floor of the ingest section. */
+export const BARE_INGEST_WRITES = ['statements', 'set', 'locked-set'] as const;
+export type BareIngestWrites = (typeof BARE_INGEST_WRITES)[number];
 
 /** What a bare ingest server's connections call themselves, so that their backends can be found in pg_stat_activity. */
 export const bareIngestApplicationName = (writes: BareIngestWrites): string => `bench-ingest-floor-${writes}`;

@@ -5,7 +5,7 @@ import { runPgbench, type PgbenchResult } from '../lib/pgbench.js';
 import { openRooms } from '../lib/presence-rooms.js';
 import { cpuSeconds } from '../lib/process-cpu.js';
 import { createScratchDatabase, type ScratchDatabase } from '../lib/scratch-database.js';
-import { bareIngestApplicationName, startBareIngestServer, startBenchService, type BareIngestWrites, type BenchService } from '../lib/service.js';
+import { BARE_INGEST_WRITES as FLOORS, bareIngestApplicationName, startBareIngestServer, startBenchService, type BareIngestWrites, type BenchService } from '../lib/service.js';
 
 const CONCURRENCY = 32;
 const ROOMS = 1_000;
@@ -14,7 +14,6 @@ const ROOMS = 1_000;
 // speed drifts between days.
 const ISSUE_NAIVE_TPS = 2_000;
 
-const FLOORS: readonly BareIngestWrites[] = ['statements', 'set', 'locked-set'];
 
 /** A load over HTTP and what it cost: CPU per callback applied, of the server, its PostgreSQL backends and the load generator. */
 interface MeasuredLoad {
